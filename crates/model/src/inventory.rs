@@ -1,0 +1,241 @@
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::KeyFingerprint;
+
+/// Where a value came from: a file and, when known, a row and column.
+///
+/// Rows are 1-based and count the header as row 1, as a spreadsheet does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based row (delimited files: the header is row 1; JSON: the entry number).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub row: Option<usize>,
+    /// Column header or field name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<String>,
+}
+
+impl SourceLocation {
+    /// A location naming a file only.
+    pub fn file(file: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            row: None,
+            column: None,
+        }
+    }
+
+    /// A location naming a file and a row.
+    pub fn row(file: impl Into<String>, row: usize) -> Self {
+        Self {
+            file: file.into(),
+            row: Some(row),
+            column: None,
+        }
+    }
+
+    /// The same location, narrowed to a column.
+    pub fn with_column(mut self, column: impl Into<String>) -> Self {
+        self.column = Some(column.into());
+        self
+    }
+}
+
+impl fmt::Display for SourceLocation {
+    /// `file`, `file:row` or `file:row, column "Name"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(row) = self.row {
+            write!(f, ":{row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column \"{column}\"")?;
+        }
+        Ok(())
+    }
+}
+
+/// The state of a key in IT Glue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyState {
+    /// The key works (the default when an inventory has no state column).
+    #[default]
+    Active,
+    /// The key is paused: it does not work until activated again.
+    Paused,
+    /// The key is revoked; it is listed for the record only.
+    Revoked,
+}
+
+impl KeyState {
+    /// The lower-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Active => "active",
+            KeyState::Paused => "paused",
+            KeyState::Revoked => "revoked",
+        }
+    }
+}
+
+impl fmt::Display for KeyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an inventory says about a key's last use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum LastUse {
+    /// No information (an empty cell, or no last-used column).
+    #[default]
+    Unknown,
+    /// The inventory says the key was never used.
+    Never,
+    /// Last used at this time.
+    At(DateTime<Utc>),
+}
+
+impl LastUse {
+    /// The time of last use, when there is one.
+    pub fn at(self) -> Option<DateTime<Utc>> {
+        match self {
+            LastUse::At(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One API key as read from the inventory (after merging several files).
+///
+/// A full secret never reaches this type: ingest replaces it with the
+/// fingerprint and records an [`Exposure`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// The key's name as shown in IT Glue (may be empty).
+    pub name: String,
+    /// The key's fingerprint, when the inventory shows the key.
+    pub fingerprint: Option<KeyFingerprint>,
+    /// The IT Glue account (subdomain or tenant) holding the key, when known.
+    pub account: Option<String>,
+    /// Whether the key has Password Access; `None` when the inventory does not say.
+    pub password_access: Option<bool>,
+    /// Active, paused or revoked.
+    pub state: KeyState,
+    /// When the key was created, when known.
+    pub created_at: Option<DateTime<Utc>>,
+    /// What the inventory says about the key's last use.
+    pub last_used: LastUse,
+    /// Who owns the key, when the inventory says.
+    pub owner: Option<String>,
+    /// What the key is for, when the inventory says.
+    pub purpose: Option<String>,
+    /// The inventory rows this key was read from (one per merged file).
+    pub sources: Vec<SourceLocation>,
+}
+
+impl ApiKey {
+    /// A key with this name and every other field unknown or default.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            fingerprint: None,
+            account: None,
+            password_access: None,
+            state: KeyState::Active,
+            created_at: None,
+            last_used: LastUse::Unknown,
+            owner: None,
+            purpose: None,
+            sources: Vec::new(),
+        }
+    }
+}
+
+/// A full, unmasked API key found in an input. Only the fingerprint and the
+/// place are kept; the secret itself is discarded at once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Exposure {
+    /// Fingerprint of the exposed key.
+    pub fingerprint: KeyFingerprint,
+    /// Where the secret was found.
+    pub location: SourceLocation,
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagnosticLevel {
+    /// Informational note.
+    Note,
+    /// Something the user should look at; the audit still ran.
+    Warning,
+}
+
+/// A note or warning about the inputs or the policy; printed on stderr and
+/// carried in the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Diagnostic {
+    /// Note or warning.
+    pub level: DiagnosticLevel,
+    /// One sentence saying what was found.
+    pub message: String,
+    /// Where, when it concerns a place in an input.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<SourceLocation>,
+}
+
+impl Diagnostic {
+    /// A warning about a place in an input.
+    pub fn warning(message: impl Into<String>, location: Option<SourceLocation>) -> Self {
+        Self {
+            level: DiagnosticLevel::Warning,
+            message: message.into(),
+            location,
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            DiagnosticLevel::Note => "note",
+            DiagnosticLevel::Warning => "warning",
+        };
+        match &self.location {
+            Some(loc) => write!(f, "{level}: {loc}: {}", self.message),
+            None => write!(f, "{level}: {}", self.message),
+        }
+    }
+}
+
+/// Everything ingest read from the inventory files: the merged keys, the
+/// exposed secrets it redacted, and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// The files read, in the order given.
+    pub files: Vec<InventoryFile>,
+    /// Merged keys, in first-seen order.
+    pub keys: Vec<ApiKey>,
+    /// Full keys found in any cell, already redacted.
+    pub exposures: Vec<Exposure>,
+    /// Warnings about the inputs.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One inventory file as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryFile {
+    /// The path as the user named it.
+    pub path: String,
+    /// The detected format (`csv`, `tsv`, `semicolon`, `json`).
+    pub format: String,
+    /// Number of key rows read (skipped rows not counted).
+    pub keys: usize,
+}

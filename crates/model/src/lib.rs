@@ -1,0 +1,37 @@
+//! The data model of keyaudit: the API keys read from an IT Glue inventory,
+//! and the [`AuditReport`] the engine produces from them.
+//!
+//! The serde form of [`AuditReport`] *is* keyaudit's JSON contract
+//! (`"schema": "keyaudit.report/v1"`): field names are pinned with serde
+//! attributes and every renderer is a view of this one structure.
+//!
+//! ```
+//! use keyaudit_model::{KeyFingerprint, Severity};
+//!
+//! let fp = KeyFingerprint::parse("ITG.45DF64A0DD9DF8A7A79DC4382927A045").unwrap();
+//! assert_eq!(fp.as_str(), "ITG.45df64a0dd9df8a7a79dc4382927a045");
+//! assert_eq!(fp.masked(), "ITG.45df64a0dd9df8a7a79dc4382927a045.*****");
+//! assert!(Severity::Critical > Severity::High);
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod finding;
+mod fingerprint;
+mod inventory;
+mod report;
+mod severity;
+
+pub use finding::{
+    Allowance, ComplianceRef, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
+};
+pub use fingerprint::KeyFingerprint;
+pub use inventory::{
+    ApiKey, Diagnostic, DiagnosticLevel, Exposure, Inventory, InventoryFile, KeyState, LastUse,
+    SourceLocation,
+};
+pub use report::{
+    AuditReport, Coverage, InputFile, InputKind, KeyRecord, LastUsedSource, Summary, ToolInfo,
+    UsageWindow, REPORT_SCHEMA,
+};
+pub use severity::{Severity, UnknownSeverity};
