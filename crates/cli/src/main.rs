@@ -1,1 +1,32 @@
-fn main() {}
+//! `keyaudit`: audit the API keys of an IT Glue account.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod demo;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Init(args) => commands::init::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            let text = format!("{err:#}");
+            for line in text.lines() {
+                eprintln!("error: {line}");
+            }
+            exit::failure_code(&err)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Command-line definitions (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use keyaudit_model::Severity;
+
+/// Audit the API keys of an IT Glue account: idle, unnamed, duplicate and
+/// over-privileged keys, exposed secrets, with compliance evidence.
+#[derive(Debug, Parser)]
+#[command(name = "keyaudit", version, about, long_about = None)]
+#[command(after_help = "Examples:
+  keyaudit audit --demo
+  keyaudit audit --inventory api-keys.tsv --as-of 2026-11-26
+  keyaudit audit --inventory api-keys.csv --policy keyaudit.toml --output report.json
+  keyaudit init --output keyaudit.toml")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit an inventory of IT Glue API keys and write a report.
+    #[command(after_help = "Examples:
+  keyaudit audit --demo
+  keyaudit audit --inventory api-keys.tsv
+  keyaudit audit --inventory us.csv --inventory eu.csv --policy keyaudit.toml --as-of 2026-11-26
+  keyaudit audit --inventory api-keys.csv --format csv --view keys --output credential-report.csv
+  keyaudit audit --inventory api-keys.csv --output report.json --fail-on critical
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
+2 bad input, bad policy or bad usage.")]
+    Audit(AuditArgs),
+    /// Write a commented policy file with every setting at its default.
+    #[command(after_help = "Examples:
+  keyaudit init
+  keyaudit init --output policies/keyaudit.toml
+  keyaudit init --output -        # print to stdout")]
+    Init(InitArgs),
+}
+
+/// Arguments of `keyaudit audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Inventory file (CSV, TSV, semicolon-separated or JSON; a table copied
+    /// from Admin → Settings → API Keys works as it is). Repeat to merge files.
+    #[arg(long, short = 'i', value_name = "FILE", required_unless_present = "demo")]
+    pub inventory: Vec<PathBuf>,
+
+    /// Policy file (keyaudit.toml); built-in defaults when absent.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Judge the keys as of this date (YYYY-MM-DD, UTC) or time (RFC 3339).
+    /// Default: now; with --demo, the demo's own date.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Output format. Default: from the --output extension (.csv, .json), else table.
+    #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+
+    /// What the table and CSV list: findings, or one row per key (the credential report).
+    #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
+    pub view: ViewArg,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when an open finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Colour in the table: auto (terminal and no NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+
+    /// Audit the bundled demo account instead of your own inventory.
+    #[arg(long, conflicts_with_all = ["inventory", "policy"])]
+    pub demo: bool,
+
+    /// Do not print warnings on stderr (they stay in the report).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Arguments of `keyaudit init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy (`-` for stdout).
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "keyaudit.toml")]
+    pub output: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Terminal table.
+    Table,
+    /// Comma-separated values, safe to open in a spreadsheet.
+    Csv,
+    /// The full report (keyaudit.report/v1).
+    Json,
+}
+
+/// `--view` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViewArg {
+    /// One row per finding.
+    Findings,
+    /// One row per key.
+    Keys,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour the table.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any open finding.
+    Info,
+    /// Low or above.
+    Low,
+    /// Medium or above.
+    Medium,
+    /// High or above (default).
+    High,
+    /// Critical only.
+    Critical,
+    /// Never exit 1 for findings.
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails the run, or `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Never => None,
+        }
+    }
+}
