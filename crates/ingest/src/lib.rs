@@ -1,1 +1,42 @@
-//! placeholder
+//! Parsers for keyaudit's inputs: IT Glue API key inventories.
+//!
+//! An inventory is a table of keys the user copied from IT Glue's settings
+//! page (Admin → Settings → API Keys) or keeps as CSV, TSV, semicolon-separated
+//! text or JSON. [`parse_inventory`] reads one file, [`merge_inventories`]
+//! merges several, [`load_inventories`] does both from paths.
+//!
+//! Full API keys found anywhere in an input are redacted at once and reported
+//! as [`Exposure`](keyaudit_model::Exposure)s; see [`redact_secrets`].
+//!
+//! ```
+//! use keyaudit_ingest::parse_inventory;
+//!
+//! let paste = "Name\tKey\tPassword Access\tActions\n\
+//!     HaloPSA Integration\tITG.0123456789abcdef0123456789abcdef.*****\t<input checked=\"\" type=\"checkbox\"/>\tRevoke\n\
+//!     Datto RMM sync\tITG.fedcba9876543210fedcba9876543210.*****\t<input type=\"checkbox\"/>\tRevoke\n\
+//!     Enter Name\t\t<input type=\"checkbox\"/>\tGenerate API Key\n";
+//! let parsed = parse_inventory("settings.tsv", paste.as_bytes())?;
+//! assert_eq!(parsed.file.format, "tsv");
+//! assert_eq!(parsed.keys.len(), 2); // the entry-form row is skipped
+//! assert_eq!(parsed.keys[0].name, "HaloPSA Integration");
+//! assert_eq!(parsed.keys[0].password_access, Some(true));
+//! assert_eq!(parsed.keys[1].password_access, Some(false));
+//! assert_eq!(
+//!     parsed.keys[1].fingerprint.as_ref().map(|f| f.as_str()),
+//!     Some("ITG.fedcba9876543210fedcba9876543210"),
+//! );
+//! # Ok::<(), keyaudit_ingest::IngestError>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+// An `IngestError` is built at most once per run and carries its places
+// unboxed so that callers can match on its fields; its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod error;
+mod inventory;
+mod redact;
+
+pub use error::IngestError;
+pub use inventory::{ParsedInventory, load_inventories, merge_inventories, parse_inventory};
+pub use redact::{FoundSecret, redact_secrets};

@@ -1,0 +1,199 @@
+//! The errors of ingest. Every message is one line naming the file, the row
+//! and the column (or field), the offending value and what would be valid.
+
+use keyaudit_model::SourceLocation;
+use thiserror::Error;
+
+/// Why an inventory could not be read.
+///
+/// Values quoted in messages have already been redacted: a full API key never
+/// appears in an error.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the file ({source}); expected a readable inventory file")]
+    Io {
+        /// The file as the user named it.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The file is not UTF-8 text.
+    #[error(
+        "{file}:{line}: found {found} at byte offset {offset}, which is not valid UTF-8; \
+         expected UTF-8 text: save the file as UTF-8 (in Excel: \"CSV UTF-8\") and try again"
+    )]
+    NotUtf8 {
+        /// The file as the user named it.
+        file: String,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// 0-based byte offset of the first invalid byte in the file.
+        offset: usize,
+        /// What was found there (e.g. `byte 0xE9`, `a UTF-16 byte-order mark`).
+        found: String,
+    },
+
+    /// The text is not well-formed CSV/TSV or JSON.
+    #[error("{location}: {problem}; expected {expected}")]
+    Syntax {
+        /// Where the problem was found.
+        location: SourceLocation,
+        /// What is wrong (no cell values are quoted).
+        problem: String,
+        /// What the file should look like.
+        expected: String,
+    },
+
+    /// A cell (or JSON field) holds a value its column does not accept.
+    #[error("{location}: found `{value}`; expected {expected}")]
+    InvalidValue {
+        /// File, row and column of the cell.
+        location: SourceLocation,
+        /// The value, redacted, on one line and shortened when long.
+        value: String,
+        /// What the column accepts.
+        expected: String,
+    },
+
+    /// A key cell holds something that is neither a masked key, a fingerprint
+    /// nor empty. The value is described, not quoted, when it may be a secret.
+    #[error("{location}: found {found}; expected {expected}")]
+    InvalidKeyCell {
+        /// File, row and column of the cell.
+        location: SourceLocation,
+        /// The value quoted in backticks, or a description of it.
+        found: String,
+        /// What a key cell may hold.
+        expected: String,
+    },
+
+    /// The header (or a JSON entry) has no column giving the key's name.
+    #[error("{location}: found {what} {found}; expected a name {what_one} (one of: {accepted})")]
+    MissingName {
+        /// The file and row (the header row, or the JSON entry).
+        location: SourceLocation,
+        /// `headers` or `fields`.
+        what: &'static str,
+        /// `column` or `field`.
+        what_one: &'static str,
+        /// The headers or fields found, quoted.
+        found: String,
+        /// The accepted names.
+        accepted: String,
+    },
+
+    /// Two columns (or JSON fields) give the same field.
+    #[error(
+        "{location}: found both \"{first}\" and \"{second}\", which both give the key's {field}; \
+         expected only one of them"
+    )]
+    DuplicateColumn {
+        /// File, row and the second column.
+        location: SourceLocation,
+        /// The first column.
+        first: String,
+        /// The second column.
+        second: String,
+        /// The field both give.
+        field: &'static str,
+    },
+
+    /// A row has a non-empty cell beyond the header's columns.
+    #[error(
+        "{location}: found `{value}` beyond the {columns} header columns; \
+         expected at most {columns} cells (add a header for this column or remove the cell)"
+    )]
+    ExtraCell {
+        /// File, row and column number of the cell.
+        location: SourceLocation,
+        /// The value, redacted and shortened.
+        value: String,
+        /// Number of header columns.
+        columns: usize,
+    },
+
+    /// One file lists the same key twice.
+    #[error(
+        "{location}: found `{fingerprint}` again (already on row {first_row}); \
+         expected each key once per file"
+    )]
+    DuplicateKey {
+        /// File, second row and the key column.
+        location: SourceLocation,
+        /// The fingerprint listed twice.
+        fingerprint: String,
+        /// The row where it first appears.
+        first_row: usize,
+    },
+
+    /// Two files give different values for one field of the same key.
+    #[error(
+        "{second}: found {field} `{second_value}`, but {first} gives `{first_value}` for the same key; \
+         expected the same {field} in both files"
+    )]
+    MergeConflict {
+        /// The field that differs.
+        field: &'static str,
+        /// Where the first value came from.
+        first: SourceLocation,
+        /// The first value.
+        first_value: String,
+        /// Where the second value came from.
+        second: SourceLocation,
+        /// The second value.
+        second_value: String,
+    },
+
+    /// A key without fingerprint matches several keys of other files by name.
+    #[error(
+        "{location}: found name `{name}`, which matches {count} keys of other files ({candidates}); \
+         expected a name that matches one key (add the Key column to tell them apart)"
+    )]
+    AmbiguousMerge {
+        /// File, row and the name column.
+        location: SourceLocation,
+        /// The name.
+        name: String,
+        /// Number of keys it matches.
+        count: usize,
+        /// Where the matching keys were read, `file:row` joined by `; `.
+        candidates: String,
+    },
+}
+
+/// A value for a message: control characters escaped (one line), long values
+/// shortened to `max` characters.
+pub(crate) fn show(value: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (count, c) in value.chars().enumerate() {
+        if count == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Longest value quoted in a message.
+pub(crate) const SHOW_MAX: usize = 60;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_keeps_one_line_and_shortens() {
+        assert_eq!(show("a\nb\tc", 60), "a\\nb\\tc");
+        assert_eq!(show("abcdef", 3), "abc…");
+        assert_eq!(show("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,311 @@
+//! Key inventories: parsing one file ([`parse_inventory`]), merging several
+//! ([`merge_inventories`]) and both from paths ([`load_inventories`]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::SecondsFormat;
+use keyaudit_model::{
+    ApiKey, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse, SourceLocation,
+};
+
+use crate::IngestError;
+use crate::error::{SHOW_MAX, show};
+
+mod cells;
+mod columns;
+mod delimited;
+mod json;
+mod merge;
+
+use columns::Field;
+pub use merge::merge_inventories;
+
+/// One parsed inventory file, before merging.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedInventory {
+    /// The file, its detected format and the number of keys read.
+    pub file: InventoryFile,
+    /// The keys, in file order; each has one source (file and row).
+    pub keys: Vec<ApiKey>,
+    /// Full keys found (and redacted) in the file.
+    pub exposures: Vec<Exposure>,
+    /// Warnings about the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one inventory file.
+///
+/// `source` is the file name as the user gave it; every message and
+/// [`SourceLocation`] uses it. The format is detected: JSON when the first
+/// non-whitespace character is `[` or `{` (an array of key objects, or
+/// `{"keys": [...]}`), else delimited text whose delimiter (tab, comma or
+/// semicolon) is the most frequent one outside quotes on the first non-empty
+/// line, tab winning ties. A UTF-8 byte-order mark is skipped; CRLF works.
+///
+/// The input must be UTF-8: keyaudit does not guess legacy encodings (a wrong
+/// guess would silently corrupt key names), so other input is refused with
+/// an error naming the line and byte offset of the first invalid byte and
+/// asking to save the file as UTF-8.
+///
+/// Every full API key found in any cell or JSON string is replaced by its
+/// masked form and recorded as an [`Exposure`] before anything else reads
+/// the cell, so no error, diagnostic or value holds the secret.
+pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, IngestError> {
+    let text = decode(source, data)?;
+    if matches!(text.trim_start().chars().next(), Some('[' | '{')) {
+        json::parse(source, text)
+    } else {
+        delimited::parse(source, text)
+    }
+}
+
+/// Reads, parses and merges inventory files, in the order given.
+///
+/// The file name in messages is the path as given. An I/O error names the
+/// file.
+pub fn load_inventories<P: AsRef<Path>>(paths: &[P]) -> Result<Inventory, IngestError> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let data = std::fs::read(path).map_err(|source| IngestError::Io {
+            file: name.clone(),
+            source,
+        })?;
+        parts.push(parse_inventory(&name, &data)?);
+    }
+    merge_inventories(parts)
+}
+
+/// Checks the encoding and strips a UTF-8 byte-order mark.
+fn decode<'a>(source: &str, data: &'a [u8]) -> Result<&'a str, IngestError> {
+    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
+        return Err(IngestError::NotUtf8 {
+            file: source.to_string(),
+            line: 1,
+            offset: 0,
+            found: "a UTF-16 byte-order mark".to_string(),
+        });
+    }
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let (skipped, body) = match data.strip_prefix(BOM) {
+        Some(body) => (BOM.len(), body),
+        None => (0, data),
+    };
+    std::str::from_utf8(body).map_err(|e| {
+        let offset = e.valid_up_to();
+        let before = body.get(..offset).unwrap_or_default();
+        IngestError::NotUtf8 {
+            file: source.to_string(),
+            line: before.iter().filter(|b| **b == b'\n').count() + 1,
+            offset: offset + skipped,
+            found: body.get(offset).map_or_else(
+                || "a truncated character".to_string(),
+                |b| format!("byte 0x{b:02X}"),
+            ),
+        }
+    })
+}
+
+/// The value of one cell (or JSON field) of a row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// Text (already redacted).
+    Text(&'a str),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON null.
+    Null,
+}
+
+/// One cell of a row, with the column (or JSON field) it came from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldCell<'a> {
+    /// Header or field name as written in the file.
+    pub column: &'a str,
+    /// The value.
+    pub value: Cell<'a>,
+}
+
+/// The cells of one row, by field; `None` when the file has no such column.
+#[derive(Debug, Default)]
+pub(crate) struct Row<'a> {
+    /// 1-based row (delimited: the header is row 1; JSON: the entry number).
+    pub number: usize,
+    /// Cells by [`Field::index`].
+    pub fields: [Option<FieldCell<'a>>; Field::ALL.len()],
+}
+
+impl<'a> Row<'a> {
+    fn get(&self, field: Field) -> Option<FieldCell<'a>> {
+        self.fields[field.index()]
+    }
+
+    /// The trimmed text of a text cell; empty for an absent column or null.
+    fn text(&self, field: Field) -> &'a str {
+        match self.get(field).map(|c| c.value) {
+            Some(Cell::Text(t)) => t.trim(),
+            _ => "",
+        }
+    }
+
+    /// True for the settings page's entry-form row (not a key): an empty key
+    /// cell and either a cell reading "Generate API Key" or the name
+    /// "Enter Name". `cells` are all the row's texts, unknown columns included.
+    pub(crate) fn is_entry_form<'c>(&self, mut cells: impl Iterator<Item = &'c str>) -> bool {
+        self.text(Field::Key).is_empty()
+            && (self.text(Field::Name).eq_ignore_ascii_case("Enter Name")
+                || cells.any(|c| c.trim().eq_ignore_ascii_case("Generate API Key")))
+    }
+}
+
+/// Collects the keys, exposures and warnings of one file.
+pub(crate) struct Collector<'s> {
+    source: &'s str,
+    format: &'static str,
+    keys: Vec<ApiKey>,
+    exposures: Vec<Exposure>,
+    diagnostics: Vec<Diagnostic>,
+    /// Fingerprint → the row where it first appeared.
+    seen: BTreeMap<KeyFingerprint, usize>,
+}
+
+impl<'s> Collector<'s> {
+    pub(crate) fn new(source: &'s str, format: &'static str) -> Self {
+        Self {
+            source,
+            format,
+            keys: Vec::new(),
+            exposures: Vec::new(),
+            diagnostics: Vec::new(),
+            seen: BTreeMap::new(),
+        }
+    }
+
+    pub(crate) fn source(&self) -> &'s str {
+        self.source
+    }
+
+    /// Records a full key found at a place.
+    pub(crate) fn exposure(&mut self, fingerprint: KeyFingerprint, location: SourceLocation) {
+        self.exposures.push(Exposure {
+            fingerprint,
+            location,
+        });
+    }
+
+    fn location(&self, row: usize, cell: FieldCell<'_>) -> SourceLocation {
+        SourceLocation::row(self.source, row).with_column(cell.column)
+    }
+
+    /// The text of a field that takes text only: `None` when the column is
+    /// absent; null reads as an empty cell; a boolean is an error.
+    fn text_cell<'a>(
+        &self,
+        row: &Row<'a>,
+        field: Field,
+    ) -> Result<Option<(SourceLocation, &'a str)>, IngestError> {
+        let Some(cell) = row.get(field) else {
+            return Ok(None);
+        };
+        let location = self.location(row.number, cell);
+        match cell.value {
+            Cell::Text(t) => Ok(Some((location, t))),
+            Cell::Null => Ok(Some((location, ""))),
+            Cell::Bool(b) => Err(IngestError::InvalidValue {
+                location,
+                value: b.to_string(),
+                expected: format!("a string or null for the key's {}", field.describe()),
+            }),
+        }
+    }
+
+    /// Validates a row and adds its key.
+    pub(crate) fn add_row(&mut self, row: &Row<'_>) -> Result<(), IngestError> {
+        let name = self
+            .text_cell(row, Field::Name)?
+            .map(|(_, t)| t.trim().to_string())
+            .unwrap_or_default();
+        let mut key = ApiKey::named(name);
+        key.sources
+            .push(SourceLocation::row(self.source, row.number));
+
+        if let Some((loc, t)) = self.text_cell(row, Field::Key)? {
+            key.fingerprint = cells::key(t, &loc)?;
+            if let Some(fp) = &key.fingerprint {
+                if let Some(first_row) = self.seen.get(fp) {
+                    return Err(IngestError::DuplicateKey {
+                        location: loc,
+                        fingerprint: fp.to_string(),
+                        first_row: *first_row,
+                    });
+                }
+                self.seen.insert(fp.clone(), row.number);
+            }
+        }
+        if let Some(cell) = row.get(Field::PasswordAccess) {
+            key.password_access = match cell.value {
+                Cell::Text(t) => Some(cells::password_access(t, &self.location(row.number, cell))?),
+                Cell::Bool(b) => Some(b),
+                Cell::Null => None,
+            };
+        }
+        if let Some((loc, t)) = self.text_cell(row, Field::Created)? {
+            key.created_at = cells::created(t, &loc)?;
+        }
+        if let Some((loc, t)) = self.text_cell(row, Field::LastUsed)? {
+            key.last_used = cells::last_used(t, &loc)?;
+        }
+        if let Some((loc, t)) = self.text_cell(row, Field::State)? {
+            key.state = cells::state(t, &loc)?;
+        }
+        key.owner = self
+            .text_cell(row, Field::Owner)?
+            .and_then(|(_, t)| cells::text(t));
+        key.purpose = self
+            .text_cell(row, Field::Purpose)?
+            .and_then(|(_, t)| cells::text(t));
+        key.account = self
+            .text_cell(row, Field::Account)?
+            .and_then(|(_, t)| cells::text(t));
+
+        if let Some(warning) = dates_warning(&key, SourceLocation::row(self.source, row.number)) {
+            self.diagnostics.push(warning);
+        }
+        self.keys.push(key);
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> ParsedInventory {
+        ParsedInventory {
+            file: InventoryFile {
+                path: self.source.to_string(),
+                format: self.format.to_string(),
+                keys: self.keys.len(),
+            },
+            keys: self.keys,
+            exposures: self.exposures,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+/// A warning when a key's last use is before its creation.
+pub(crate) fn dates_warning(key: &ApiKey, location: SourceLocation) -> Option<Diagnostic> {
+    let (created, LastUse::At(used)) = (key.created_at?, key.last_used) else {
+        return None;
+    };
+    (used < created).then(|| {
+        let at = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        Diagnostic::warning(
+            format!(
+                "key `{}` was last used ({}) before it was created ({}); one of the dates is wrong",
+                show(&key.name, SHOW_MAX),
+                at(used),
+                at(created)
+            ),
+            Some(location),
+        )
+    })
+}

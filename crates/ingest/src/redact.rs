@@ -1,0 +1,151 @@
+//! Detection and redaction of full IT Glue API keys in free text.
+//!
+//! A full key is `ITG.` + 32 hex digits + `.` + the secret. The secret is taken
+//! as the longest run of `[A-Za-z0-9_\-+/=]` after the second dot; a run of 8
+//! or more such characters makes a full key. A masked key (`ITG.<hex>.*****`)
+//! is not a full key: `*` is not a secret character.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use keyaudit_model::KeyFingerprint;
+use regex::Regex;
+
+/// Matches a full key; group 1 is the fingerprint (`ITG.<hex>`).
+static FULL_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?i:ITG)\.[0-9A-Fa-f]{32})\.[A-Za-z0-9_\-+/=]{8,}")
+        .expect("the full-key pattern is valid")
+});
+
+/// A full key found in a text: its fingerprint and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundSecret {
+    /// Fingerprint of the key (safe to keep).
+    pub fingerprint: KeyFingerprint,
+    /// Byte range of the whole key (fingerprint, dot and secret) in the text
+    /// given to [`redact_secrets`].
+    pub range: Range<usize>,
+}
+
+/// Replaces every full key in `text` by its masked form `ITG.<hex>.*****`
+/// and returns the fingerprints found with their byte ranges in `text`.
+///
+/// Borrows `text` when there is nothing to redact.
+///
+/// ```
+/// let (clean, found) = keyaudit_ingest::redact_secrets(
+///     "old key ITG.0123456789abcdef0123456789ABCDEF.s3cr3tS3cr3t-value, revoke it",
+/// );
+/// assert_eq!(clean, "old key ITG.0123456789abcdef0123456789abcdef.*****, revoke it");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].range, 8..63);
+/// ```
+pub fn redact_secrets(text: &str) -> (Cow<'_, str>, Vec<FoundSecret>) {
+    let found = find_secrets(text);
+    if found.is_empty() {
+        return (Cow::Borrowed(text), found);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for secret in &found {
+        out.push_str(&text[last..secret.range.start]);
+        out.push_str(&secret.fingerprint.masked());
+        last = secret.range.end;
+    }
+    out.push_str(&text[last..]);
+    (Cow::Owned(out), found)
+}
+
+/// True for the characters a secret is made of: `[A-Za-z0-9_\-+/=]`.
+pub(crate) fn is_secret_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '/' | '=')
+}
+
+/// Finds every full key in `text` without changing it.
+pub(crate) fn find_secrets(text: &str) -> Vec<FoundSecret> {
+    FULL_KEY
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let whole = caps.get(0)?;
+            let fingerprint = KeyFingerprint::parse(caps.get(1)?.as_str())?;
+            Some(FoundSecret {
+                fingerprint,
+                range: whole.range(),
+            })
+        })
+        .collect()
+}
+
+/// True when `text` may hold a secret that [`redact_secrets`] does not
+/// recognise as a full key: a long token, or anything after `ITG.<hex>.`.
+/// Such values are never echoed in messages.
+pub(crate) fn may_hold_secret(text: &str) -> bool {
+    static AFTER_FINGERPRINT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i:ITG)\.[0-9A-Fa-f]*\.[^*…\s]").expect("the pattern is valid")
+    });
+    static KEY_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i:ITG)\.[0-9A-Fa-f]{32}(?:\.[*…]+)?").expect("the pattern is valid")
+    });
+    static LONG_TOKEN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[A-Za-z0-9_\-+/=]{20,}").expect("the pattern is valid"));
+    AFTER_FINGERPRINT.is_match(text) || LONG_TOKEN.is_match(&KEY_SHAPE.replace_all(text, " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn masked_and_bare_keys_are_not_secrets() {
+        for text in [
+            format!("ITG.{HEX}.*****"),
+            format!("ITG.{HEX}"),
+            format!("ITG.{HEX}.…"),
+            format!("ITG.{HEX}.short"),
+            format!("ITG.{HEX}.1234567"),
+        ] {
+            let (clean, found) = redact_secrets(&text);
+            assert!(found.is_empty(), "{text}");
+            assert!(matches!(clean, Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn redacts_every_full_key_and_keeps_the_rest() {
+        let text = format!(
+            "a itg.{}.AbC+/=_-12 b ITG.{HEX}.zzzzzzzzzzzzzzzz.tail",
+            HEX.to_uppercase()
+        );
+        let (clean, found) = redact_secrets(&text);
+        assert_eq!(clean, format!("a ITG.{HEX}.***** b ITG.{HEX}.*****.tail"));
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            &text[found[0].range.clone()],
+            format!("itg.{}.AbC+/=_-12", HEX.to_uppercase())
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.fingerprint.as_str() == format!("ITG.{HEX}"))
+        );
+    }
+
+    #[test]
+    fn eight_secret_characters_make_a_full_key() {
+        let (_, found) = redact_secrets(&format!("ITG.{HEX}.12345678"));
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn long_tokens_may_be_secrets() {
+        assert!(may_hold_secret("abcdefghijklmnopqrstuvwxyz"));
+        assert!(may_hold_secret(&format!("ITG.{HEX}.abc")));
+        assert!(may_hold_secret("ITG.123.secret"));
+        assert!(!may_hold_secret(&format!("ITG.{HEX}.*****")));
+        assert!(!may_hold_secret("not a key"));
+        assert!(!may_hold_secret(&format!("ITG.{HEX}.***** (old)")));
+    }
+}

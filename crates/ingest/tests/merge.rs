@@ -1,0 +1,222 @@
+//! Merging several inventory files into one inventory.
+
+use chrono::{TimeZone, Utc};
+use keyaudit_ingest::{
+    IngestError, ParsedInventory, load_inventories, merge_inventories, parse_inventory,
+};
+use keyaudit_model::{KeyState, LastUse, SourceLocation};
+
+fn parse(name: &str, text: &str) -> ParsedInventory {
+    parse_inventory(name, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../../fixtures/inventory/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+const HALO: &str = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+
+#[test]
+fn settings_paste_and_owner_list_merge_by_name() {
+    let inventory =
+        load_inventories(&[fixture("settings-page-paste.tsv"), fixture("owners.csv")]).unwrap();
+    assert_eq!(inventory.files.len(), 2);
+    assert_eq!(inventory.files[0].format, "tsv");
+    assert_eq!(inventory.files[1].format, "csv");
+    assert_eq!(
+        inventory.keys.len(),
+        6,
+        "every owners.csv row matched a pasted key"
+    );
+    let halo = &inventory.keys[0];
+    assert_eq!(halo.fingerprint.as_ref().unwrap().as_str(), HALO);
+    assert_eq!(halo.password_access, Some(true));
+    assert_eq!(halo.owner.as_deref(), Some("J. Smith"));
+    assert_eq!(
+        halo.created_at,
+        Some(Utc.with_ymd_and_hms(2023, 1, 15, 0, 0, 0).unwrap())
+    );
+    assert_eq!(inventory.keys[2].last_used, LastUse::Never);
+    assert_eq!(halo.sources.len(), 2);
+    assert_eq!(halo.sources[0].row, Some(2));
+    assert!(halo.sources[0].file.ends_with("settings-page-paste.tsv"));
+    assert!(halo.sources[1].file.ends_with("owners.csv"));
+}
+
+#[test]
+fn merge_by_fingerprint_fills_missing_fields() {
+    let a = parse(
+        "paste.tsv",
+        &format!(
+            "Name\tKey\tPassword Access\nHaloPSA Integration\t{HALO}.*****\t<input type=\"checkbox\" checked>\n"
+        ),
+    );
+    let b = parse(
+        "export.csv",
+        &format!("Key,Name,Owner,Status,Last Used\n{HALO},,J. Smith,paused,2024-05-01\n"),
+    );
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(inventory.keys.len(), 1);
+    let key = &inventory.keys[0];
+    assert_eq!(key.name, "HaloPSA Integration");
+    assert_eq!(key.password_access, Some(true));
+    assert_eq!(key.owner.as_deref(), Some("J. Smith"));
+    assert_eq!(key.state, KeyState::Paused);
+    assert_eq!(
+        key.last_used,
+        LastUse::At(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap())
+    );
+    assert_eq!(
+        key.sources,
+        [
+            SourceLocation::row("paste.tsv", 2),
+            SourceLocation::row("export.csv", 2)
+        ]
+    );
+}
+
+#[test]
+fn name_match_gives_the_fingerprint_and_respects_accounts() {
+    let a = parse(
+        "a.csv",
+        "Name,Account,Owner\nHudu migration,acme,J. Smith\nHudu migration,,A. Jones\n",
+    );
+    let b = parse(
+        "b.csv",
+        &format!("Name,Account,Key\nHudu migration,acme,{HALO}\n"),
+    );
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(inventory.keys.len(), 2);
+    assert_eq!(
+        inventory.keys[0].fingerprint.as_ref().unwrap().as_str(),
+        HALO
+    );
+    assert_eq!(inventory.keys[0].owner.as_deref(), Some("J. Smith"));
+    assert_eq!(inventory.keys[1].fingerprint, None);
+}
+
+#[test]
+fn keys_with_different_fingerprints_never_merge_by_name() {
+    let a = parse(
+        "a.csv",
+        "Name,Key\nAPI,ITG.11111111111111111111111111111111\n",
+    );
+    let b = parse(
+        "b.csv",
+        "Name,Key\nAPI,ITG.22222222222222222222222222222222\n",
+    );
+    assert_eq!(merge_inventories(vec![a, b]).unwrap().keys.len(), 2);
+}
+
+#[test]
+fn same_file_names_do_not_merge() {
+    let a = parse("a.csv", "Name\nAPI\nAPI\n");
+    let inventory = merge_inventories(vec![a]).unwrap();
+    assert_eq!(inventory.keys.len(), 2);
+}
+
+#[test]
+fn conflicting_values_name_both_places() {
+    let a = parse(
+        "paste.tsv",
+        &format!("Name\tKey\tPassword Access\nHaloPSA Integration\t{HALO}.*****\tyes\n"),
+    );
+    let b = parse(
+        "export.csv",
+        &format!("Name,Key,Password Access\nHaloPSA Integration,{HALO},no\n"),
+    );
+    let err = merge_inventories(vec![a, b]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            IngestError::MergeConflict {
+                field: "password access",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    for part in [
+        "export.csv:2",
+        "paste.tsv:2",
+        "password access",
+        "`true`",
+        "`false`",
+    ] {
+        assert!(message.contains(part), "`{part}` missing from: {message}");
+    }
+
+    let a = parse("a.csv", "Name,Owner\nDatto RMM sync,J. Smith\n");
+    let b = parse("b.csv", "Name,Owner\nDatto RMM sync,A. Jones\n");
+    let message = merge_inventories(vec![a, b]).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "b.csv:2: found owner `A. Jones`, but a.csv:2 gives `J. Smith` for the same key; expected the same owner in both files"
+    );
+
+    let a = parse("a.csv", &format!("Name,Key\nHaloPSA Integration,{HALO}\n"));
+    let b = parse("b.csv", &format!("Name,Key\nHalo,{HALO}\n"));
+    let message = merge_inventories(vec![a, b]).unwrap_err().to_string();
+    assert!(
+        message.contains("name `Halo`") && message.contains("`HaloPSA Integration`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn ambiguous_name_is_an_error() {
+    let a = parse(
+        "a.csv",
+        "Name,Key\nAPI,ITG.11111111111111111111111111111111\nAPI,\n",
+    );
+    let b = parse("b.csv", "Name,Owner\nAPI,J. Smith\n");
+    let err = merge_inventories(vec![a, b]).unwrap_err();
+    let message = err.to_string();
+    for part in ["b.csv:2", "`API`", "2 keys", "a.csv:2", "a.csv:3"] {
+        assert!(message.contains(part), "`{part}` missing from: {message}");
+    }
+}
+
+#[test]
+fn exposures_diagnostics_and_files_are_concatenated() {
+    let a = parse("a.csv", &format!("Name,Notes\nX,{HALO}.S3cr3tV4lu3XyZq9\n"));
+    let b = parse("b.csv", "Name,Created,Last Used\nY,2024-02-01,2024-01-01\n");
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(
+        inventory
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        ["a.csv", "b.csv"]
+    );
+    assert_eq!(inventory.exposures.len(), 1);
+    assert_eq!(inventory.diagnostics.len(), 1);
+}
+
+#[test]
+fn dates_from_two_files_are_checked_together() {
+    let a = parse("a.csv", "Name,Created\nX,2024-02-01\n");
+    let b = parse("b.csv", "Name,Last Used\nX,2024-01-01\n");
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(inventory.diagnostics.len(), 1);
+    assert_eq!(
+        inventory.diagnostics[0].location,
+        Some(SourceLocation::row("b.csv", 2))
+    );
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    let err = load_inventories(&["no/such/inventory.csv"]).unwrap_err();
+    assert!(matches!(err, IngestError::Io { .. }));
+    assert!(
+        err.to_string()
+            .starts_with("no/such/inventory.csv: cannot read the file"),
+        "{err}"
+    );
+}
