@@ -1,1 +1,48 @@
-//! placeholder
+//! The engine of keyaudit: the audit policy, the rules, and [`audit`], which
+//! turns an IT Glue key inventory into an [`AuditReport`](keyaudit_model::AuditReport).
+//!
+//! The engine does no I/O and never reads the clock: the caller reads the
+//! files, parses the policy with [`parse_policy`] (or uses
+//! [`ValidPolicy::default()`]) and passes the audit's `as_of` time.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use keyaudit_engine::{AuditInput, audit, parse_policy};
+//! use keyaudit_model::{ApiKey, Inventory, LastUse, RuleCode, Severity};
+//!
+//! let mut key = ApiKey::named("Test");
+//! key.password_access = Some(true);
+//! key.last_used = LastUse::At(Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap());
+//! let inventory = Inventory { keys: vec![key], ..Inventory::default() };
+//!
+//! let policy = parse_policy("keyaudit.toml", "[idle]\nwarn_after_days = 30\n").unwrap();
+//! let as_of = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+//! let report = audit(&AuditInput { inventory: &inventory }, &policy, as_of);
+//!
+//! let rules: Vec<RuleCode> = report.findings.iter().map(|f| f.rule).collect();
+//! assert_eq!(
+//!     rules,
+//!     [RuleCode::PasswordAccess, RuleCode::GenericName, RuleCode::IdleKey]
+//! );
+//! // "Test" is generic, so Password Access on it is critical.
+//! assert_eq!(report.findings[0].severity, Severity::Critical);
+//! assert_eq!(report.keys[0].days_idle, Some(49));
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod audit;
+mod error;
+mod keyid;
+mod naming;
+mod policy;
+pub mod rules;
+mod usage;
+
+pub use audit::{AuditInput, audit};
+pub use error::{PolicyError, PolicyErrorKind, PolicyErrors};
+pub use naming::BUILTIN_GENERIC_NAMES;
+pub use policy::{
+    DEFAULT_POLICY_TOML, IdlePolicy, NamingPolicy, PasswordAccessPolicy, PasswordAllowance,
+    ValidPolicy, parse_policy,
+};

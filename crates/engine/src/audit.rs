@@ -1,0 +1,212 @@
+//! `audit`: runs the rules over an inventory and assembles the report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use keyaudit_model::{
+    ApiKey, AuditReport, Coverage, Finding, InputFile, InputKind, Inventory, KeyRecord, KeyRef,
+    KeyState, LastUsedSource, REPORT_SCHEMA, Summary, ToolInfo,
+};
+
+use crate::keyid;
+use crate::naming;
+use crate::policy::ValidPolicy;
+use crate::rules::{self, Context, KeyContext};
+use crate::usage::{self, UsageView};
+
+/// Everything an audit reads besides the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditInput<'a> {
+    /// The merged inventory.
+    pub inventory: &'a Inventory,
+}
+
+/// Audits the inventory against the policy as of `as_of`.
+///
+/// Pure: no I/O, no clock. The same inputs give the same report, whatever
+/// the order of the keys in the inventory.
+pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>) -> AuditReport {
+    let inventory = input.inventory;
+    let keys = &inventory.keys;
+    let ids = keyid::key_ids(keys);
+    let usage = usage::views(input);
+    let refs: Vec<KeyRef> = keys
+        .iter()
+        .zip(&ids)
+        .map(|(key, id)| key_ref(key, id.clone()))
+        .collect();
+    let mut same_name = same_name_groups(keys, &refs);
+    let ctx = Context::new(policy, as_of, &inventory.exposures);
+
+    let mut findings = Vec::new();
+    let mut records = Vec::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        let key_ctx = KeyContext {
+            key,
+            key_ref: refs[i].clone(),
+            listed: true,
+            usage: usage[i],
+            same_name: std::mem::take(&mut same_name[i]),
+        };
+        let key_findings = rules::check_key(&ctx, &key_ctx);
+        records.push(key_record(&key_ctx, &key_findings, policy, as_of));
+        findings.extend(key_findings);
+    }
+
+    // Fingerprints found exposed but not in the inventory still get a finding.
+    let listed: BTreeSet<_> = keys.iter().filter_map(|k| k.fingerprint.as_ref()).collect();
+    for fingerprint in ctx.exposures.keys().filter(|fp| !listed.contains(fp)) {
+        let key = ApiKey {
+            fingerprint: Some(fingerprint.clone()),
+            ..ApiKey::named("")
+        };
+        let key_ctx = KeyContext {
+            key: &key,
+            key_ref: key_ref(&key, keyid::fingerprint_id(fingerprint)),
+            listed: false,
+            usage: UsageView::default(),
+            same_name: Vec::new(),
+        };
+        findings.extend(rules::check_key(&ctx, &key_ctx));
+    }
+
+    records.sort_by(|a, b| {
+        (a.name.to_lowercase(), &a.account, &a.id).cmp(&(b.name.to_lowercase(), &b.account, &b.id))
+    });
+    findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
+
+    let mut exposures = inventory.exposures.clone();
+    exposures.sort();
+    exposures.dedup();
+
+    let mut diagnostics = inventory.diagnostics.clone();
+    diagnostics.extend(rules::policy_diagnostics(policy, keys));
+    diagnostics.sort();
+    diagnostics.dedup();
+
+    let coverage = Coverage {
+        keys_with_inventory_last_use: usage
+            .iter()
+            .filter(|u| u.source == Some(LastUsedSource::Inventory))
+            .count(),
+        ..Coverage::default()
+    };
+
+    AuditReport {
+        schema: REPORT_SCHEMA.to_string(),
+        tool: ToolInfo {
+            name: "keyaudit".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        as_of,
+        inputs: inputs(inventory, policy),
+        coverage,
+        summary: Summary::count(records.len(), &findings),
+        keys: records,
+        findings,
+        exposures,
+        diagnostics,
+    }
+}
+
+fn key_ref(key: &ApiKey, id: String) -> KeyRef {
+    KeyRef {
+        id,
+        name: key.name.clone(),
+        fingerprint: key.fingerprint.clone(),
+        account: key.account.clone(),
+    }
+}
+
+/// For each key, the other active or paused keys of its account with the
+/// same name (case and spacing ignored; blank names excluded), sorted by id.
+fn same_name_groups(keys: &[ApiKey], refs: &[KeyRef]) -> Vec<Vec<KeyRef>> {
+    let mut groups: BTreeMap<(Option<&str>, String), Vec<usize>> = BTreeMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        let live = matches!(key.state, KeyState::Active | KeyState::Paused);
+        if live && !naming::is_blank(&key.name) {
+            groups
+                .entry((key.account.as_deref(), naming::duplicate_key(&key.name)))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut same_name = vec![Vec::new(); keys.len()];
+    for members in groups.values().filter(|m| m.len() > 1) {
+        for &i in members {
+            let mut others: Vec<KeyRef> = members
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| refs[j].clone())
+                .collect();
+            others.sort();
+            same_name[i] = others;
+        }
+    }
+    same_name
+}
+
+fn key_record(
+    key: &KeyContext<'_>,
+    findings: &[Finding],
+    policy: &ValidPolicy,
+    as_of: DateTime<Utc>,
+) -> KeyRecord {
+    let open = findings.iter().filter(|f| f.is_open());
+    let mut codes: Vec<_> = open.clone().map(|f| f.rule).collect();
+    codes.sort();
+    codes.dedup();
+    let api = key.key;
+    KeyRecord {
+        id: key.key_ref.id.clone(),
+        name: api.name.clone(),
+        fingerprint: api.fingerprint.clone(),
+        account: api.account.clone(),
+        password_access: api.password_access,
+        state: api.state,
+        created_at: api.created_at,
+        last_used_at: key.usage.last_used,
+        never_used: key.usage.never_used,
+        last_used_source: key.usage.source,
+        days_idle: key.usage.days_idle(as_of),
+        revocation_date: key.usage.revocation_date(policy.idle.revoke_after_days),
+        owner: api.owner.clone(),
+        purpose: api.purpose.clone(),
+        findings: codes,
+        max_severity: open.map(|f| f.severity).max(),
+        sources: api.sources.clone(),
+    }
+}
+
+/// Severity (critical first), rule code, key name (any case), key id, id.
+fn finding_order(f: &Finding) -> impl Ord + '_ {
+    (
+        std::cmp::Reverse(f.severity),
+        f.rule.as_str(),
+        f.key.name.to_lowercase(),
+        &f.key.id,
+        &f.id,
+    )
+}
+
+fn inputs(inventory: &Inventory, policy: &ValidPolicy) -> Vec<InputFile> {
+    let mut inputs: Vec<InputFile> = inventory
+        .files
+        .iter()
+        .map(|file| InputFile {
+            kind: InputKind::Inventory,
+            path: file.path.clone(),
+            format: file.format.clone(),
+            records: Some(file.keys),
+        })
+        .collect();
+    if let Some(source) = policy.source() {
+        inputs.push(InputFile {
+            kind: InputKind::Policy,
+            path: source.to_string(),
+            format: "toml".to_string(),
+            records: None,
+        });
+    }
+    inputs
+}

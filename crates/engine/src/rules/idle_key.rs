@@ -1,0 +1,75 @@
+//! `idle-key`: a key not used for a long time, heading for IT Glue's
+//! automatic revocation.
+
+use keyaudit_model::{Evidence, RuleCode, Severity};
+
+use super::{CIS, Context, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days};
+
+pub(super) const RULE: Rule = Rule {
+    code: RuleCode::IdleKey,
+    title: "Idle key",
+    default_severity: Severity::Medium,
+    rationale: "An unused API key is still a working credential to the whole IT Glue account. \
+        CIS Controls v8 5.3 asks for dormant credentials to be disabled after 45 days. IT Glue \
+        revokes a key after 90 days without use (with a notice 10 days before), which silently \
+        breaks an integration that runs rarely.",
+    remediation: "Ask the key's owner whether the integration still runs. If it does not, revoke \
+        the key in IT Glue (Admin → Settings → API Keys → Revoke). If it does, find out why it \
+        has not called the API before IT Glue revokes the key for inactivity.",
+    compliance: &[
+        control(CIS, "5.3"),
+        control(NIST, "AC-2(3)"),
+        control(PCI, "8.2.6"),
+        control(ISO, "A.5.18"),
+        control(SOC2, "CC6.2"),
+    ],
+    policy_keys: &[
+        "idle.warn_after_days",
+        "idle.high_after_days",
+        "idle.revoke_after_days",
+    ],
+    scope: Scope::ActiveKeys,
+    check,
+};
+
+fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+    let (Some(last_used), Some(days_idle)) = (key.usage.last_used, key.usage.days_idle(ctx.as_of))
+    else {
+        return;
+    };
+    let idle = &ctx.policy.idle;
+    let (severity, threshold) = if days_idle >= idle.high_after_days {
+        (Severity::High, idle.high_after_days)
+    } else if days_idle >= idle.warn_after_days {
+        (Severity::Medium, idle.warn_after_days)
+    } else {
+        return;
+    };
+    let revocation_date = key.usage.revocation_date(idle.revoke_after_days);
+    let on = revocation_date
+        .map(|d| format!(" (on {d})"))
+        .unwrap_or_default();
+    let head = format!(
+        "Last used {}, {} ago; IT Glue revokes keys idle for {}",
+        last_used.date_naive(),
+        days(days_idle),
+        days(idle.revoke_after_days),
+    );
+    let message = if days_idle >= idle.revoke_after_days {
+        format!(
+            "{head}, so it should already have revoked this key{on}: check that the inventory \
+             is current and the key's state in IT Glue."
+        )
+    } else {
+        format!("{head}{on}.")
+    };
+    let evidence = Evidence {
+        last_used_at: Some(last_used),
+        last_used_source: key.usage.source,
+        days_idle: Some(days_idle),
+        revocation_date,
+        threshold_days: Some(threshold),
+        ..Evidence::default()
+    };
+    out.push(Draft::new(&RULE, severity, message, evidence));
+}

@@ -1,0 +1,32 @@
+//! `no-usage-evidence`: nothing says when the key was last used.
+
+use keyaudit_model::{Evidence, RuleCode, Severity};
+
+use super::{CIS, Context, Draft, KeyContext, Rule, Scope, control};
+
+pub(super) const RULE: Rule = Rule {
+    code: RuleCode::NoUsageEvidence,
+    title: "No usage evidence",
+    default_severity: Severity::Info,
+    rationale: "Without a last-used date or activity-log evidence, keyaudit cannot tell an idle \
+        key from a busy one, so idle and never-used keys go unnoticed.",
+    remediation: "Add a last-used column to the inventory (copy it from Admin → Settings → API \
+        Keys in IT Glue, or record it in the file you keep), or give activity-log evidence with \
+        --usage, so that keyaudit can judge whether the key is idle.",
+    compliance: &[control(CIS, "5.1")],
+    policy_keys: &[],
+    scope: Scope::ActiveKeys,
+    check,
+};
+
+fn check(_ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+    if key.usage.is_unknown() {
+        out.push(Draft::new(
+            &RULE,
+            RULE.default_severity,
+            "No last use is known for this key, so whether it is idle cannot be judged."
+                .to_string(),
+            Evidence::default(),
+        ));
+    }
+}

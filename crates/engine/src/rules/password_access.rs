@@ -1,0 +1,155 @@
+//! `password-access`: a key holding Password Access that the policy does not
+//! allow. Runs after the other rules: a key that is also unnamed, generic,
+//! never used or idle past the high threshold is critical.
+
+use keyaudit_model::{Allowance, ApiKey, Diagnostic, Evidence, RuleCode, Severity, SourceLocation};
+
+use super::{CIS, Context, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days};
+use crate::policy::{PasswordAllowance, ValidPolicy};
+
+pub(super) const RULE: Rule = Rule {
+    code: RuleCode::PasswordAccess,
+    title: "Password Access not allowed by policy",
+    default_severity: Severity::High,
+    rationale: "Password Access lets a key read every password stored in the IT Glue account; it \
+        is the only per-key privilege IT Glue has. Least privilege asks that only keys whose \
+        integration needs it hold it, each with a recorded reason.",
+    remediation: "In IT Glue, go to Admin → Settings → API Keys, untick Password Access for this \
+        key, or revoke it and generate a new one without it. If the integration must read \
+        passwords, record why in the policy under [[password_access.allow]] (key, reason, \
+        expires).",
+    compliance: &[
+        control(CIS, "3.3"),
+        control(CIS, "6.8"),
+        control(NIST, "AC-6"),
+        control(NIST, "AC-6(7)"),
+        control(PCI, "7.2.5"),
+        control(PCI, "7.2.5.1"),
+        control(ISO, "A.5.15"),
+        control(ISO, "A.8.2"),
+        control(SOC2, "CC6.3"),
+    ],
+    policy_keys: &["password_access.allow"],
+    scope: Scope::LiveKeys,
+    check,
+};
+
+fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+    if key.key.password_access != Some(true) {
+        return;
+    }
+    let today = ctx.as_of.date_naive();
+    let matching: Vec<&PasswordAllowance> = ctx
+        .policy
+        .password_access
+        .allow
+        .iter()
+        .filter(|allowance| allowance.matches(key.key))
+        .collect();
+    if matching.iter().any(|a| !a.is_expired_on(today)) {
+        return;
+    }
+    // Every matching allowance has expired: report the one that expired last.
+    let expired = matching.into_iter().max_by_key(|a| a.expires);
+
+    let mut escalated_by: Vec<RuleCode> = out
+        .iter()
+        .filter(|draft| escalates(draft))
+        .map(|draft| draft.rule.code)
+        .collect();
+    escalated_by.sort();
+    escalated_by.dedup();
+
+    let mut message =
+        String::from("This key has Password Access, so it can read every password in the account");
+    match (expired, expired.and_then(|a| a.expires)) {
+        (Some(allowance), Some(expires)) => message.push_str(&format!(
+            ", and its allowance (\"{}\") expired on {expires}",
+            allowance.reason
+        )),
+        _ => message.push_str(", and no allowance in the policy covers it"),
+    }
+    let severity = if escalated_by.is_empty() {
+        RULE.default_severity
+    } else {
+        let reasons: Vec<String> = escalated_by
+            .iter()
+            .map(|code| escalation_reason(*code, ctx, key))
+            .collect();
+        message.push_str(&format!(
+            "; it is critical because the key is also {}",
+            join_and(&reasons)
+        ));
+        Severity::Critical
+    };
+    message.push('.');
+
+    let evidence = Evidence {
+        password_access: Some(true),
+        allowance: expired.map(|a| Allowance {
+            reason: a.reason.clone(),
+            expires: a.expires,
+            expired: true,
+        }),
+        escalated_by,
+        ..Evidence::default()
+    };
+    let mut draft = Draft::new(&RULE, severity, message, evidence);
+    draft.base_severity = RULE.default_severity;
+    out.push(draft);
+}
+
+/// True when an earlier finding on the key makes Password Access critical.
+fn escalates(draft: &Draft) -> bool {
+    match draft.rule.code {
+        RuleCode::UnnamedKey | RuleCode::GenericName | RuleCode::NeverUsed => true,
+        RuleCode::IdleKey => draft.severity >= Severity::High,
+        _ => false,
+    }
+}
+
+fn escalation_reason(code: RuleCode, ctx: &Context<'_>, key: &KeyContext<'_>) -> String {
+    match code {
+        RuleCode::UnnamedKey => "unnamed".to_string(),
+        RuleCode::GenericName => "generically named".to_string(),
+        RuleCode::NeverUsed => "never used".to_string(),
+        RuleCode::IdleKey => match key.usage.days_idle(ctx.as_of) {
+            Some(n) => format!("idle for {}", days(n)),
+            None => "idle".to_string(),
+        },
+        other => other.as_str().to_string(),
+    }
+}
+
+/// `"a"`, `"a and b"`, `"a, b and c"`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// One warning per allowance that names no key in the inventory.
+pub(super) fn unmatched_allowances(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<Diagnostic> {
+    policy
+        .password_access
+        .allow
+        .iter()
+        .filter(|allowance| !keys.iter().any(|key| allowance.matches(key)))
+        .map(|allowance| {
+            let location = policy.source().map(|file| SourceLocation {
+                file: file.to_string(),
+                row: allowance.line,
+                column: None,
+            });
+            Diagnostic::warning(
+                format!(
+                    "Password Access allowance for \"{}\" matches no key in the inventory",
+                    allowance.key
+                ),
+                location,
+            )
+        })
+        .collect()
+}

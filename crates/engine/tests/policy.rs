@@ -1,0 +1,395 @@
+//! Policy parsing and validation: every kind of error, with its place.
+
+use chrono::NaiveDate;
+use keyaudit_engine::{
+    BUILTIN_GENERIC_NAMES, DEFAULT_POLICY_TOML, IdlePolicy, PasswordAllowance, PolicyErrorKind,
+    PolicyErrors, ValidPolicy, parse_policy,
+};
+use proptest::prelude::*;
+
+fn errors(text: &str) -> PolicyErrors {
+    match parse_policy("keyaudit.toml", text) {
+        Ok(policy) => panic!("expected errors, got {policy:#?}"),
+        Err(errors) => errors,
+    }
+}
+
+/// Every error as `line:col: message`.
+fn lines(text: &str) -> Vec<String> {
+    errors(text)
+        .errors
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
+        .collect()
+}
+
+/// The only error, as `line:col: message`, with its kind.
+fn one(text: &str) -> (String, PolicyErrorKind) {
+    let errors = errors(text).errors;
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let e = &errors[0];
+    (format!("{}:{}: {}", e.line, e.column, e.message), e.kind)
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[test]
+fn empty_policy_is_the_default() {
+    assert_eq!(parse_policy("p.toml", "").unwrap(), ValidPolicy::default());
+    assert_eq!(
+        parse_policy("p.toml", "# only a comment\n\n").unwrap(),
+        ValidPolicy::default()
+    );
+}
+
+#[test]
+fn default_policy_toml_parses_to_the_defaults() {
+    let policy = parse_policy("keyaudit.toml", DEFAULT_POLICY_TOML).unwrap();
+    assert_eq!(policy, ValidPolicy::default());
+    assert_eq!(policy.source(), Some("keyaudit.toml"));
+}
+
+#[test]
+fn default_policy_toml_explains_every_setting() {
+    for needle in [
+        "warn_after_days = 45",
+        "high_after_days = 80",
+        "revoke_after_days = 90",
+        "never_used_grace_days = 7",
+        "generic_names = []",
+        "min_length = 4",
+        "[[password_access.allow]]",
+        "CIS Controls v8 5.3",
+        "NIST SP 800-53 r5",
+    ] {
+        assert!(DEFAULT_POLICY_TOML.contains(needle), "{needle}");
+    }
+    let flat = DEFAULT_POLICY_TOML
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for name in BUILTIN_GENERIC_NAMES {
+        assert!(
+            flat.contains(&format!(" {name},")) || flat.contains(&format!(" {name}.")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn full_policy_reads_every_setting() {
+    let policy = parse_policy(
+        "fixtures/policy/keyaudit.toml",
+        include_str!("../../../fixtures/policy/keyaudit.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        policy.idle,
+        IdlePolicy {
+            warn_after_days: 30,
+            high_after_days: 60,
+            revoke_after_days: 90,
+            never_used_grace_days: 3,
+        }
+    );
+    assert_eq!(policy.naming.generic_names, ["psa", "rmm", "sync"]);
+    assert_eq!(policy.naming.min_length, 5);
+    assert_eq!(
+        policy.password_access.allow,
+        [
+            PasswordAllowance {
+                key: "Vault export - Security team".into(),
+                reason: "nightly encrypted export of passwords to the offline vault".into(),
+                expires: Some(date(2027, 3, 31)),
+                line: None,
+            },
+            PasswordAllowance {
+                key: "ITG.45df64a0dd9df8a7a79dc4382927a045".into(),
+                reason: "password rotation runbook (ticket SEC-142)".into(),
+                expires: Some(date(2026, 12, 31)),
+                line: None,
+            },
+        ]
+    );
+    let lines: Vec<_> = policy
+        .password_access
+        .allow
+        .iter()
+        .map(|a| a.line)
+        .collect();
+    assert_eq!(lines, [Some(13), Some(18)]);
+}
+
+#[test]
+fn inline_allowances_and_optional_expiry_are_accepted() {
+    let policy = parse_policy(
+        "p.toml",
+        "[password_access]\nallow = [{ key = \"Vault\", reason = \"export\" }]\n",
+    )
+    .unwrap();
+    assert_eq!(policy.password_access.allow[0].expires, None);
+    assert_eq!(policy.password_access.allow[0].line, Some(2));
+}
+
+#[test]
+fn equal_thresholds_and_zero_grace_are_valid() {
+    let policy = parse_policy(
+        "p.toml",
+        "[idle]\nwarn_after_days = 1\nhigh_after_days = 1\nrevoke_after_days = 1\nnever_used_grace_days = 0\n",
+    )
+    .unwrap();
+    assert_eq!(policy.idle.revoke_after_days, 1);
+    assert_eq!(policy.idle.never_used_grace_days, 0);
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let (line, kind) = one("[idle]\nwarn_after_days = \n");
+    assert_eq!(kind, PolicyErrorKind::Syntax);
+    assert!(line.starts_with("2:19: invalid TOML: "), "{line}");
+}
+
+#[test]
+fn duplicate_table_is_a_syntax_error() {
+    let (line, kind) = one("[idle]\nwarn_after_days = 50\n\n[idle]\nhigh_after_days = 85\n");
+    assert_eq!(kind, PolicyErrorKind::Syntax);
+    assert!(
+        line.starts_with("4:2: invalid TOML: duplicate key"),
+        "{line}"
+    );
+}
+
+#[test]
+fn unknown_key_lists_the_valid_keys() {
+    let (line, kind) = one("[idle]\nwarn_days = 30\n");
+    assert_eq!(kind, PolicyErrorKind::UnknownKey);
+    assert_eq!(
+        line,
+        "2:1: unknown key `warn_days` in [idle]; valid keys: warn_after_days, high_after_days, \
+         revoke_after_days, never_used_grace_days"
+    );
+    assert_eq!(
+        one("[naming]\npattern = \"^x\"\n").0,
+        "2:1: unknown key `pattern` in [naming]; valid keys: generic_names, min_length"
+    );
+    assert_eq!(
+        one("[[password_access.allow]]\nkey = \"a\"\nreason = \"b\"\n  until = 2027-01-01\n").0,
+        "4:3: unknown key `until` in [[password_access.allow]]; valid keys: key, reason, expires"
+    );
+    assert_eq!(
+        one("[password_access]\ndeny = []\n").0,
+        "2:1: unknown key `deny` in [password_access]; valid keys: allow"
+    );
+}
+
+#[test]
+fn unknown_table_lists_the_valid_tables() {
+    let (line, kind) = one("\n[mutes]\nrule = \"idle-key\"\n");
+    assert_eq!(kind, PolicyErrorKind::UnknownKey);
+    assert_eq!(
+        line,
+        "2:2: unknown table `[mutes]`; valid tables: idle, naming, password_access"
+    );
+    assert_eq!(
+        one("warn_after_days = 30\n").0,
+        "1:1: unknown key `warn_after_days` at the top level; valid tables: idle, naming, \
+         password_access"
+    );
+}
+
+#[test]
+fn wrong_types_say_what_was_expected_and_found() {
+    let (line, kind) = one("[idle]\nwarn_after_days = \"45\"\n");
+    assert_eq!(kind, PolicyErrorKind::WrongType);
+    assert_eq!(
+        line,
+        "2:19: `warn_after_days` must be a positive integer, found a string"
+    );
+    assert_eq!(
+        one("[idle]\nnever_used_grace_days = 1.5\n").0,
+        "2:25: `never_used_grace_days` must be a non-negative integer, found a float"
+    );
+    assert_eq!(
+        one("[naming]\ngeneric_names = \"api\"\n").0,
+        "2:17: `generic_names` must be an array of strings, found a string"
+    );
+    assert_eq!(
+        one("[naming]\ngeneric_names = [\"ok\", 3]\n").0,
+        "2:24: `generic_names` must be a non-empty string, found an integer"
+    );
+    assert_eq!(
+        one("idle = 3\n").0,
+        "1:8: `idle` must be a table, found an integer"
+    );
+    assert_eq!(
+        one("[password_access.allow]\nkey = \"a\"\n").0,
+        "1:1: `allow` must be an array of tables ([[password_access.allow]]), found a table"
+    );
+    assert_eq!(
+        one("[password_access]\nallow = [\"Vault\"]\n").0,
+        "2:10: `password_access.allow[0]` must be a table with key, reason and expires, found a string"
+    );
+}
+
+#[test]
+fn thresholds_must_be_positive() {
+    let (line, kind) = one("[idle]\nwarn_after_days = 0\n");
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "2:19: `warn_after_days` must be a positive integer, found 0"
+    );
+    assert_eq!(
+        one("[idle]\nnever_used_grace_days = -1\n").0,
+        "2:25: `never_used_grace_days` must be a non-negative integer, found -1"
+    );
+    assert_eq!(
+        one("[naming]\nmin_length = 0\n").0,
+        "2:14: `min_length` must be a positive integer, found 0"
+    );
+    assert_eq!(
+        one("[idle]\nrevoke_after_days = 99999999999999999999\n").0,
+        "2:21: `revoke_after_days` must be a positive integer, found 99999999999999999999, \
+         which is out of range"
+    );
+}
+
+#[test]
+fn thresholds_must_be_ordered() {
+    let (line, kind) = one("[idle]\nwarn_after_days = 60\nhigh_after_days = 50\n");
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "3:19: `warn_after_days` (60) must not be greater than `high_after_days` (50); [idle] \
+         needs warn_after_days <= high_after_days <= revoke_after_days"
+    );
+    // Against a default, the error points at the value that was set.
+    assert_eq!(
+        one("[idle]\nhigh_after_days = 95\n").0,
+        "2:19: `high_after_days` (95) must not be greater than `revoke_after_days` (90, the \
+         default); [idle] needs warn_after_days <= high_after_days <= revoke_after_days"
+    );
+}
+
+#[test]
+fn invalid_thresholds_are_not_also_checked_for_order() {
+    assert_eq!(
+        lines("[idle]\nwarn_after_days = \"x\"\nhigh_after_days = 30\n"),
+        ["2:19: `warn_after_days` must be a positive integer, found a string"]
+    );
+}
+
+#[test]
+fn allowance_needs_key_and_reason() {
+    let errors = lines("[[password_access.allow]]\nexpires = 2027-01-01\n");
+    assert_eq!(
+        errors,
+        [
+            "1:1: `key` is required in [[password_access.allow]]",
+            "1:1: `reason` is required in [[password_access.allow]]",
+        ]
+    );
+    assert_eq!(
+        errors_kind("[[password_access.allow]]\nreason = \"x\"\n"),
+        [PolicyErrorKind::MissingKey]
+    );
+    assert_eq!(
+        one("[[password_access.allow]]\nkey = \"Vault\"\nreason = \"  \"\n").0,
+        "3:10: `reason` must not be empty"
+    );
+    assert_eq!(
+        one("[[password_access.allow]]\nkey = \"\"\nreason = \"x\"\n").0,
+        "2:7: `key` must not be empty"
+    );
+}
+
+fn errors_kind(text: &str) -> Vec<PolicyErrorKind> {
+    errors(text).errors.iter().map(|e| e.kind).collect()
+}
+
+#[test]
+fn expires_must_be_a_date() {
+    let allow = |expires: &str| {
+        format!("[[password_access.allow]]\nkey = \"Vault\"\nreason = \"x\"\nexpires = {expires}\n")
+    };
+    let policy = parse_policy("p.toml", &allow("\"2027-03-31\"")).unwrap();
+    assert_eq!(
+        policy.password_access.allow[0].expires,
+        Some(date(2027, 3, 31))
+    );
+    assert_eq!(
+        one(&allow("\"2027-3-31\"")).0,
+        "4:11: `expires` must be a date (YYYY-MM-DD), found \"2027-3-31\""
+    );
+    assert_eq!(
+        one(&allow("\"2027-02-30\"")).0,
+        "4:11: `expires` must be a date (YYYY-MM-DD), found \"2027-02-30\""
+    );
+    assert_eq!(
+        one(&allow("2027-03-31T10:00:00Z")).0,
+        "4:11: `expires` must be a date (YYYY-MM-DD), found a date-time"
+    );
+    assert_eq!(
+        one(&allow("20270331")).0,
+        "4:11: `expires` must be a date (YYYY-MM-DD), found an integer"
+    );
+}
+
+#[test]
+fn generic_names_must_not_be_blank() {
+    assert_eq!(
+        lines("[naming]\ngeneric_names = [\"\", \"42!\"]\n"),
+        [
+            "2:18: `generic_names` must not be empty",
+            "2:22: `generic_names` entry \"42!\" is empty once digits and punctuation are removed",
+        ]
+    );
+}
+
+#[test]
+fn all_errors_are_reported_at_once_in_file_order() {
+    let text = include_str!("../../../fixtures/policy/invalid.toml");
+    let errors = parse_policy("fixtures/policy/invalid.toml", text).unwrap_err();
+    insta::assert_snapshot!(errors.to_string());
+    let kinds: Vec<_> = errors.errors.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&PolicyErrorKind::UnknownKey));
+    assert!(kinds.contains(&PolicyErrorKind::WrongType));
+    assert!(kinds.contains(&PolicyErrorKind::InvalidValue));
+}
+
+#[test]
+fn errors_display_one_line_each_with_the_file() {
+    let err = errors("[idle]\nwarn_days = 1\n[naming]\nmin_length = \"4\"\n");
+    assert_eq!(
+        err.to_string(),
+        "keyaudit.toml:2:1: unknown key `warn_days` in [idle]; valid keys: warn_after_days, \
+         high_after_days, revoke_after_days, never_used_grace_days\n\
+         keyaudit.toml:4:14: `min_length` must be a positive integer, found a string"
+    );
+    assert_eq!(err.errors[0].file, "keyaudit.toml");
+    assert_eq!(
+        err.errors[1].to_string(),
+        "keyaudit.toml:4:14: `min_length` must be a positive integer, found a string"
+    );
+    let as_error: &dyn std::error::Error = &err;
+    assert!(as_error.to_string().contains("warn_days"));
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    assert_eq!(
+        one("[naming]\ngeneric_names = [\"é\", 1]\n").0,
+        "2:23: `generic_names` must be a non-empty string, found an integer"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn parsing_never_panics(text in "(\\[|\\]|=|\"|idle|warn_after_days|allow|password_access|[a-z0-9 .\n-]){0,60}") {
+        let _ = parse_policy("fuzz.toml", &text);
+    }
+}
