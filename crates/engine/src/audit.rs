@@ -106,6 +106,9 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         findings,
         exposures,
         diagnostics,
+        policy: None,
+        compliance: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -175,6 +178,8 @@ fn key_record(
         findings: codes,
         max_severity: open.map(|f| f.severity).max(),
         sources: api.sources.clone(),
+        activity: None,
+        name_parts: Default::default(),
     }
 }
 

@@ -272,6 +272,7 @@ pub(crate) fn check_key(ctx: &Context<'_>, key: &KeyContext<'_>) -> Vec<Finding>
             remediation: draft.rule.remediation.to_string(),
             compliance: draft.rule.compliance_refs(),
             mute: None,
+            delta: None,
         })
         .collect()
 }

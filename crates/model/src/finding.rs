@@ -190,6 +190,24 @@ pub struct Evidence {
     /// Where a full key was found (never the key itself).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub locations: Vec<SourceLocation>,
+    /// Activity-log events attributed to the key.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub events_attributed: Option<u64>,
+    /// Of those, events on passwords.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub password_events: Option<u64>,
+    /// Start of the usage window that was searched for the key's activity.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window_start: Option<DateTime<Utc>>,
+    /// End of that usage window.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window_end: Option<DateTime<Utc>>,
+    /// The naming pattern the name failed to match.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pattern: Option<String>,
+    /// A mute that matched this finding but had expired on the as-of date.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expired_mute: Option<Mute>,
 }
 
 /// One finding: a rule that fired on a key.
@@ -219,6 +237,35 @@ pub struct Finding {
     /// The mute that applies, when the finding is muted.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub mute: Option<Mute>,
+    /// How the finding compares with the baseline report (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub delta: Option<Delta>,
+}
+
+/// How a finding compares with the same finding (same id) in a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delta {
+    /// Not in the baseline.
+    New,
+    /// Same severity and status as in the baseline.
+    Unchanged,
+    /// More severe, or open where the baseline had it muted.
+    Worsened,
+    /// Less severe, or muted where the baseline had it open.
+    Improved,
+}
+
+impl Delta {
+    /// The lower-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delta::New => "new",
+            Delta::Unchanged => "unchanged",
+            Delta::Worsened => "worsened",
+            Delta::Improved => "improved",
+        }
+    }
 }
 
 impl Finding {

@@ -61,7 +61,9 @@ impl fmt::Display for SourceLocation {
 }
 
 /// The state of a key in IT Glue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyState {
     /// The key works (the default when an inventory has no state column).

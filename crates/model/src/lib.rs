@@ -21,9 +21,10 @@ mod fingerprint;
 mod inventory;
 mod report;
 mod severity;
+mod usage;
 
 pub use finding::{
-    Allowance, ComplianceRef, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
+    Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use fingerprint::KeyFingerprint;
 pub use inventory::{
@@ -31,7 +32,9 @@ pub use inventory::{
     SourceLocation,
 };
 pub use report::{
-    AuditReport, Coverage, InputFile, InputKind, KeyRecord, LastUsedSource, Summary, ToolInfo,
-    UsageWindow, REPORT_SCHEMA,
+    AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile, InputKind,
+    KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA, Summary, Thresholds,
+    ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
+pub use usage::{UsageEvent, UsageSource, WindowOrigin};

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Diagnostic, Exposure, Finding, KeyFingerprint, KeyState, RuleCode, Severity, SourceLocation,
+    Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode, Severity,
+    SourceLocation,
 };
 
 /// The value of [`AuditReport::schema`] for this version of the contract.
@@ -73,6 +74,29 @@ pub struct Coverage {
     pub ambiguous: u64,
     /// Keys whose last use came from the inventory's last-used column.
     pub keys_with_inventory_last_use: usize,
+    /// Keys with at least one attributed activity-log event.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub keys_with_activity: usize,
+    /// The most frequent user agents among unattributed events (at most ten),
+    /// the guide to writing bindings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_unattributed_user_agents: Vec<ValueCount>,
+    /// The most frequent source IPs among unattributed events (at most ten).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_unattributed_ips: Vec<ValueCount>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A value and how often it occurred.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ValueCount {
+    /// The value (a user agent, an IP address).
+    pub value: String,
+    /// How many events carried it.
+    pub count: u64,
 }
 
 /// Where a key's last use came from.
@@ -132,6 +156,92 @@ pub struct KeyRecord {
     pub max_severity: Option<Severity>,
     /// The inventory rows this key was read from.
     pub sources: Vec<SourceLocation>,
+    /// Activity-log events attributed to this key, when usage evidence was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<KeyActivity>,
+    /// Named capture groups of the policy's naming pattern (vendor, owner, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub name_parts: BTreeMap<String, String>,
+}
+
+/// What the activity logs say about one key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyActivity {
+    /// Events attributed to the key.
+    pub events: u64,
+    /// Of those, events on passwords (`resource-type` matching /password/i).
+    pub password_events: u64,
+    /// The latest attributed event.
+    pub last_event_at: Option<DateTime<Utc>>,
+}
+
+/// The policy an audit ran with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyInfo {
+    /// The policy file as the user named it; `None` for the built-in defaults.
+    pub source: Option<String>,
+    /// `sha256:<hex>` of the policy file's bytes, or `default`.
+    pub digest: String,
+    /// The thresholds in force.
+    pub thresholds: Thresholds,
+    /// Severity overrides in force (`[severity]`), by rule.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub severity_overrides: BTreeMap<RuleCode, Severity>,
+    /// Number of Password Access allowances.
+    pub allowances: usize,
+    /// Number of mutes.
+    pub mutes: usize,
+    /// Number of bindings that attribute events to keys.
+    pub bindings: usize,
+}
+
+/// The thresholds of a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// `idle.warn_after_days`.
+    pub idle_warn_after_days: i64,
+    /// `idle.high_after_days`.
+    pub idle_high_after_days: i64,
+    /// `idle.revoke_after_days`.
+    pub idle_revoke_after_days: i64,
+    /// `idle.never_used_grace_days`.
+    pub never_used_grace_days: i64,
+    /// `naming.min_length`.
+    pub naming_min_length: usize,
+    /// `naming.pattern`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naming_pattern: Option<String>,
+    /// `rotation.max_age_days`.
+    pub rotation_max_age_days: i64,
+}
+
+/// Whether a compliance control passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlResult {
+    /// No open finding references the control.
+    Pass,
+    /// At least one open finding references the control.
+    Fail,
+}
+
+/// One row of the compliance view: a framework control referenced by any rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlStatus {
+    /// Framework, e.g. `CIS Controls v8`.
+    pub framework: String,
+    /// Control, e.g. `5.3`.
+    pub control: String,
+    /// `pass` when no open finding references the control, else `fail`.
+    pub status: ControlResult,
+    /// The rules that evidence this control.
+    pub rules: Vec<RuleCode>,
+    /// Open findings referencing it.
+    pub open: usize,
+    /// Muted findings referencing it.
+    pub muted: usize,
+    /// The keys of those findings.
+    pub keys: Vec<KeyRef>,
 }
 
 /// Counts over the findings.
@@ -204,4 +314,22 @@ pub struct AuditReport {
     pub summary: Summary,
     /// Warnings about inputs and policy.
     pub diagnostics: Vec<Diagnostic>,
+    /// The policy in force, with its digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyInfo>,
+    /// The compliance view: every control referenced by any rule, pass or fail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<ControlStatus>,
+    /// The baseline report findings were compared with (`--baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineInfo>,
+}
+
+/// The baseline a report was compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineInfo {
+    /// The baseline file as the user named it.
+    pub path: String,
+    /// The baseline's as-of time.
+    pub as_of: DateTime<Utc>,
 }
