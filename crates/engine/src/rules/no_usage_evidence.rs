@@ -10,9 +10,9 @@ pub(super) const RULE: Rule = Rule {
     default_severity: Severity::Info,
     rationale: "Without a last-used date or activity-log evidence, keyaudit cannot tell an idle \
         key from a busy one, so idle and never-used keys go unnoticed.",
-    remediation: "Add a last-used column to the inventory (copy it from Admin → Settings → API \
-        Keys in IT Glue, or record it in the file you keep), or give activity-log evidence with \
-        --usage, so that keyaudit can judge whether the key is idle.",
+    remediation: "IT Glue's API Keys page shows no last use: record it in the inventory you \
+        keep (a Last Used column, from the integration's own logs), or give activity-log \
+        evidence with --usage, so that keyaudit can judge whether the key is idle.",
     compliance: &[control(CIS, "5.1")],
     policy_keys: &[],
     scope: Scope::ActiveKeys,
