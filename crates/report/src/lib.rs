@@ -1,1 +1,233 @@
-//! placeholder
+//! Renderers of keyaudit's [`AuditReport`]: a terminal table, CSV, JSON,
+//! Markdown and a self-contained HTML page.
+//!
+//! Every renderer is pure: it reads a `&AuditReport` and writes to an
+//! [`std::io::Write`]; it never reads the clock, the environment or the
+//! terminal, so the same report always gives byte-identical output. The caller
+//! (the CLI) decides whether the table is coloured (`NO_COLOR`, `--color`, tty).
+//!
+//! - [`table`]: a summary header, then one row per finding or per key
+//!   (comfy-table, fixed width of 120 columns).
+//! - [`mod@csv`]: RFC 4180 CSV of the findings or the keys, with every cell
+//!   neutralised against spreadsheet formula injection.
+//! - [`json`]: the whole report, pretty-printed: keyaudit's JSON contract.
+//! - [`markdown`]: the whole report for GitHub, wikis and tickets: summary,
+//!   findings by severity, keys table, diagnostics; text from the inputs is
+//!   escaped so it cannot add links, HTML or table cells.
+//! - [`html`]: the whole report as one self-contained page (inline CSS and
+//!   SVG charts, no JavaScript, no external URL, print-ready), every value
+//!   HTML-escaped.
+//!
+//! Table and CSV write one row per finding or per key, as the [`View`] says;
+//! JSON, Markdown and HTML ignore the view and always write the whole report.
+//!
+//! ```
+//! use keyaudit_model::AuditReport;
+//! use keyaudit_report::{render, Format, RenderOptions, View};
+//!
+//! let report: AuditReport = serde_json::from_str(r#"{
+//!   "schema": "keyaudit.report/v1",
+//!   "tool": { "name": "keyaudit", "version": "0.1.0" },
+//!   "as_of": "2026-11-26T00:00:00Z",
+//!   "inputs": [],
+//!   "coverage": { "usage_window": null, "events_seen": 0, "attributed": 0,
+//!                 "unattributed": 0, "ambiguous": 0, "keys_with_inventory_last_use": 0 },
+//!   "keys": [],
+//!   "findings": [],
+//!   "exposures": [],
+//!   "summary": { "keys": 0, "findings": 0, "open": 0, "muted": 0,
+//!                "by_severity": {}, "by_rule": {} },
+//!   "diagnostics": []
+//! }"#)?;
+//!
+//! let mut csv = Vec::new();
+//! render(&report, Format::Csv, View::Keys, &RenderOptions::default(), &mut csv)?;
+//! assert_eq!(
+//!     String::from_utf8(csv)?,
+//!     "key_name,key_fingerprint,account,state,password_access,created_at,\
+//!      last_used_at,days_idle,revocation_date,findings,max_severity\n",
+//! );
+//!
+//! let mut table = Vec::new();
+//! render(&report, Format::Table, View::Findings, &RenderOptions { color: false }, &mut table)?;
+//! assert!(String::from_utf8(table)?.contains("No findings."));
+//!
+//! let mut html = Vec::new();
+//! render(&report, Format::Html, View::Findings, &RenderOptions::default(), &mut html)?;
+//! let html = String::from_utf8(html)?;
+//! assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io::Write;
+use std::str::FromStr;
+
+use keyaudit_model::AuditReport;
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod table;
+mod text;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    /// A terminal table (the default).
+    #[default]
+    Table,
+    /// CSV, one row per finding or per key.
+    Csv,
+    /// The whole report as JSON (the contract).
+    Json,
+    /// The whole report as Markdown (GitHub tables).
+    Markdown,
+    /// The whole report as one self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    /// Every format, in the order the CLI lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Csv,
+        Format::Json,
+        Format::Markdown,
+        Format::Html,
+    ];
+
+    /// The format's name on the command line (`table`, `csv`, `json`,
+    /// `markdown`, `html`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    /// Parses `table`, `csv`, `json`, `markdown` or `html` (any case); the
+    /// error lists the valid names.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (expected table, csv, json, markdown or html)")
+            })
+    }
+}
+
+/// What the rows of a table or CSV are. JSON, Markdown and HTML ignore the
+/// view: they always write the whole report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum View {
+    /// One row per finding (the default).
+    #[default]
+    Findings,
+    /// One row per key: the credential report.
+    Keys,
+}
+
+impl View {
+    /// Every view.
+    pub const ALL: [View; 2] = [View::Findings, View::Keys];
+
+    /// The view's name on the command line (`findings`, `keys`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Findings => "findings",
+            View::Keys => "keys",
+        }
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for View {
+    type Err = String;
+
+    /// Parses `findings` or `keys` (any case); the error lists the valid names.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        View::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown view `{s}` (expected findings or keys)"))
+    }
+}
+
+/// Options that change how a report is drawn but never what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RenderOptions {
+    /// Colour the table's severity cells with ANSI escapes. Only the table
+    /// renderer uses it; the caller decides (`NO_COLOR`, `--color`, tty).
+    pub color: bool,
+}
+
+/// Renders `report` in `format`; `view` picks the rows of a table or CSV and is
+/// ignored by JSON, Markdown and HTML.
+pub fn render(
+    report: &AuditReport,
+    format: Format,
+    view: View,
+    options: &RenderOptions,
+    out: impl Write,
+) -> std::io::Result<()> {
+    match (format, view) {
+        (Format::Table, View::Findings) => table::render_findings(report, options, out),
+        (Format::Table, View::Keys) => table::render_keys(report, options, out),
+        (Format::Csv, View::Findings) => csv::render_findings(report, out),
+        (Format::Csv, View::Keys) => csv::render_keys(report, out),
+        (Format::Json, _) => json::render(report, out),
+        (Format::Markdown, _) => markdown::render(report, out),
+        (Format::Html, _) => html::render(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_views_parse_their_names() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        for v in View::ALL {
+            assert_eq!(v.as_str().parse::<View>(), Ok(v));
+        }
+        assert_eq!("CSV".parse::<Format>(), Ok(Format::Csv));
+        assert!(
+            "xml"
+                .parse::<Format>()
+                .unwrap_err()
+                .contains("table, csv, json, markdown or html")
+        );
+        assert!(
+            "rows"
+                .parse::<View>()
+                .unwrap_err()
+                .contains("findings or keys")
+        );
+    }
+}

@@ -1,0 +1,462 @@
+//! The page's two inline SVG charts: open findings by severity, and days
+//! since last use per key against the idle thresholds.
+//!
+//! Both are drawn in a fixed `viewBox` and scale to the width of their box;
+//! every label is placed so that it cannot overlap another whatever the data
+//! (threshold labels each have their own line). Each chart carries a
+//! `<title>` and a `<desc>` for screen readers.
+
+use std::io::{self, Write};
+
+use keyaudit_model::{AuditReport, KeyRecord, RuleCode, Severity};
+
+use super::{Esc, sev_class};
+use crate::text::{self, terminal_safe};
+
+/// Colours of the severities, as in the stylesheet.
+fn colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "#7f1d1d",
+        Severity::High => "#c81e1e",
+        Severity::Medium => "#b45309",
+        Severity::Low => "#0369a1",
+        Severity::Info => "#4b5563",
+    }
+}
+
+/// Colour of a bar below every threshold.
+const OK: &str = "#64748b";
+/// Light lines and tracks.
+const GRID: &str = "#e3e6ea";
+/// Secondary text.
+const MUTED: &str = "#6b7280";
+
+/// Horizontal bars of open findings per severity, most severe first, each
+/// labelled with its count (zero included).
+pub(super) fn severity(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    const LABEL_W: u32 = 78;
+    const BAR_W: u32 = 330;
+    const ROW: u32 = 32;
+    const WIDTH: u32 = LABEL_W + BAR_W + 48;
+    let summary = &report.summary;
+    let max = Severity::ALL_DESC
+        .iter()
+        .map(|s| text::open_count(summary, *s))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let height = ROW * 5 + 4;
+    writeln!(
+        out,
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"chart-severity-title chart-severity-desc\">"
+    )?;
+    writeln!(
+        out,
+        "<title id=\"chart-severity-title\">Open findings by severity</title>"
+    )?;
+    writeln!(
+        out,
+        "<desc id=\"chart-severity-desc\">{} open: {}.</desc>",
+        summary.open,
+        text::severity_counts(summary)
+    )?;
+    for (i, severity) in Severity::ALL_DESC.into_iter().enumerate() {
+        let n = text::open_count(summary, severity);
+        let y = ROW * u32::try_from(i).unwrap_or(0) + 4;
+        let w = scaled(n as f64, max as f64, f64::from(BAR_W));
+        writeln!(
+            out,
+            "<g class=\"{}\"><title>{}: {n} open</title>",
+            sev_class(severity),
+            text::severity_title(severity)
+        )?;
+        writeln!(
+            out,
+            "<text x=\"0\" y=\"{}\" font-size=\"13\" fill=\"#1f2933\">{}</text>",
+            y + 16,
+            text::severity_title(severity)
+        )?;
+        writeln!(
+            out,
+            "<rect x=\"{LABEL_W}\" y=\"{}\" width=\"{BAR_W}\" height=\"20\" rx=\"3\" fill=\"#f3f4f6\"/>",
+            y + 2
+        )?;
+        if n > 0 {
+            writeln!(
+                out,
+                "<rect x=\"{LABEL_W}\" y=\"{}\" width=\"{w:.1}\" height=\"20\" rx=\"3\" fill=\"{}\"/>",
+                y + 2,
+                colour(severity)
+            )?;
+        }
+        writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"13\" font-weight=\"700\" fill=\"{}\">{n}</text>",
+            f64::from(LABEL_W) + w + 8.0,
+            y + 17,
+            if n > 0 { colour(severity) } else { MUTED }
+        )?;
+        writeln!(out, "</g>")?;
+    }
+    writeln!(out, "</svg>")
+}
+
+/// The idle thresholds the chart draws, in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Thresholds {
+    warn: i64,
+    high: i64,
+    revoked: i64,
+    /// Where they came from, for the caption.
+    from: &'static str,
+}
+
+impl Thresholds {
+    /// IT Glue revokes a key after 90 days without use (the policy's default).
+    const REVOKED: i64 = 90;
+
+    /// The policy's thresholds when the report carries them. Otherwise those
+    /// that the report's `idle-key` findings crossed: with two distinct ones,
+    /// the lower is the warning and the higher the high one; with one, the
+    /// finding's base severity says which; the policy defaults (45 and 80
+    /// days) fill in what the findings do not show.
+    fn of(report: &AuditReport) -> Self {
+        if let Some(policy) = &report.policy {
+            let t = &policy.thresholds;
+            return Self {
+                warn: t.idle_warn_after_days,
+                high: t.idle_high_after_days,
+                revoked: t.idle_revoke_after_days,
+                from: "the policy",
+            };
+        }
+        let mut crossed: Vec<(i64, Severity)> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == RuleCode::IdleKey)
+            .filter_map(|f| f.evidence.threshold_days.map(|t| (t, f.base_severity)))
+            .collect();
+        crossed.sort_unstable();
+        crossed.dedup_by_key(|(t, _)| *t);
+        let (mut warn, mut high, mut from) = (45, 80, "the defaults");
+        match crossed.as_slice() {
+            [] => {}
+            [_] => from = "the idle-key findings and the defaults",
+            [..] => from = "the idle-key findings",
+        }
+        match crossed.as_slice() {
+            [] => {}
+            [(t, severity)] => {
+                if *severity >= Severity::High {
+                    high = *t;
+                } else {
+                    warn = *t;
+                }
+            }
+            [(low, _), .., (top, _)] => {
+                warn = *low;
+                high = *top;
+            }
+        }
+        Self {
+            warn,
+            high,
+            revoked: Self::REVOKED,
+            from,
+        }
+    }
+
+    /// The colour of a bar of `days`: the severity band it falls in.
+    fn colour(self, days: i64) -> &'static str {
+        if days >= self.revoked {
+            colour(Severity::Critical)
+        } else if days >= self.high {
+            colour(Severity::High)
+        } else if days >= self.warn {
+            colour(Severity::Medium)
+        } else {
+            OK
+        }
+    }
+}
+
+/// Days since last use per key: one bar per key with a last use (longest
+/// first), vertical lines at the warning, high and revocation thresholds, and
+/// below the axis the keys with no last use ("never used" or "no usage
+/// evidence").
+pub(super) fn idle(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    const WIDTH: f64 = 1000.0;
+    const X0: f64 = 260.0;
+    const PLOT_W: f64 = 640.0;
+    const LABEL_ROW: f64 = 16.0;
+    const TOP: f64 = 3.0 * LABEL_ROW + 12.0;
+    const ROW: f64 = 40.0;
+
+    let thresholds = Thresholds::of(report);
+    let mut used: Vec<(&KeyRecord, i64)> = report
+        .keys
+        .iter()
+        .filter(|k| k.last_used_at.is_some())
+        .filter_map(|k| k.days_idle.map(|d| (k, d.max(0))))
+        .collect();
+    used.sort_by_key(|(_, days)| std::cmp::Reverse(*days));
+    let unused: Vec<&KeyRecord> = report
+        .keys
+        .iter()
+        .filter(|k| k.last_used_at.is_none() || k.days_idle.is_none())
+        .collect();
+
+    writeln!(out, "<figure>")?;
+    writeln!(
+        out,
+        "<figcaption>Days since last use<span class=\"note\">Lines: warning at {} days and high at {} days (idle-key rule), revocation by IT Glue at {} days without use; thresholds from {}.</span></figcaption>",
+        thresholds.warn, thresholds.high, thresholds.revoked, thresholds.from
+    )?;
+    if report.keys.is_empty() {
+        writeln!(out, "<p class=\"empty\">No keys.</p>")?;
+        return writeln!(out, "</figure>");
+    }
+
+    let longest = used.first().map_or(0, |(_, d)| *d);
+    let (scale, step) = axis(longest.max(thresholds.revoked + 30));
+    let x = |days: i64| X0 + scaled(days as f64, scale as f64, PLOT_W);
+    let axis_y = TOP + ROW * used.len() as f64 + 6.0;
+    let unused_top = axis_y + 58.0;
+    let height = if unused.is_empty() {
+        axis_y + 40.0
+    } else {
+        unused_top + ROW * unused.len() as f64 + 4.0
+    };
+
+    writeln!(
+        out,
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"chart-idle-title chart-idle-desc\">"
+    )?;
+    writeln!(
+        out,
+        "<title id=\"chart-idle-title\">Days since last use per key</title>"
+    )?;
+    writeln!(
+        out,
+        "<desc id=\"chart-idle-desc\">{} keys with a last use, longest idle first; {} keys without one. Thresholds: warn {} days, high {} days, revoked {} days.</desc>",
+        used.len(),
+        unused.len(),
+        thresholds.warn,
+        thresholds.high,
+        thresholds.revoked
+    )?;
+
+    // Grid and axis.
+    let mut tick = 0;
+    while tick <= scale {
+        let tx = x(tick);
+        writeln!(
+            out,
+            "<line x1=\"{tx:.1}\" y1=\"{TOP}\" x2=\"{tx:.1}\" y2=\"{axis_y}\" stroke=\"{GRID}\" stroke-width=\"1\"/>"
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{tx:.1}\" y=\"{}\" font-size=\"12\" fill=\"{MUTED}\" text-anchor=\"middle\">{tick}</text>",
+            axis_y + 16.0
+        )?;
+        tick += step;
+    }
+    writeln!(
+        out,
+        "<line x1=\"{X0}\" y1=\"{axis_y}\" x2=\"{}\" y2=\"{axis_y}\" stroke=\"#9aa3ae\" stroke-width=\"1\"/>",
+        X0 + PLOT_W
+    )?;
+    writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{MUTED}\" text-anchor=\"middle\">days since last use</text>",
+        X0 + PLOT_W / 2.0,
+        axis_y + 33.0
+    )?;
+
+    // Thresholds, under the bars and their labels; each label on its own line.
+    for (row, (label, days, severity)) in [
+        ("warn", thresholds.warn, Severity::Medium),
+        ("high", thresholds.high, Severity::High),
+        ("revoked", thresholds.revoked, Severity::Critical),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let label_y = LABEL_ROW * (row as f64 + 1.0);
+        let tx = x(days);
+        writeln!(
+            out,
+            "<line x1=\"{tx:.1}\" y1=\"{:.1}\" x2=\"{tx:.1}\" y2=\"{axis_y}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>",
+            label_y - 11.0,
+            colour(severity)
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{label_y}\" font-size=\"12\" font-weight=\"600\" fill=\"{}\">{label} {days}</text>",
+            tx + 5.0,
+            colour(severity)
+        )?;
+    }
+
+    // Bars.
+    if used.is_empty() {
+        writeln!(
+            out,
+            "<text x=\"{X0}\" y=\"{}\" font-size=\"13\" fill=\"{MUTED}\" font-style=\"italic\">No key has a last use.</text>",
+            TOP + 14.0
+        )?;
+    }
+    for (i, (key, days)) in used.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        let last = text::LastUsed::of_key(key).human();
+        writeln!(
+            out,
+            "<g><title>{}: {} since last use ({last})</title>",
+            Esc(text::display_name(&key.name)),
+            text::days_text(*days)
+        )?;
+        key_label(out, key, y)?;
+        let w = x(*days) - X0;
+        writeln!(
+            out,
+            "<rect x=\"{X0}\" y=\"{:.1}\" width=\"{:.1}\" height=\"18\" rx=\"2\" fill=\"{}\"/>",
+            y + 10.0,
+            w.max(1.5),
+            thresholds.colour(*days)
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12.5\" font-weight=\"600\" fill=\"#1f2933\" stroke=\"#ffffff\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
+            X0 + w.max(1.5) + 6.0,
+            y + 24.0,
+            text::days_text(*days)
+        )?;
+        writeln!(out, "</g>")?;
+    }
+
+    // Keys with no last use.
+    if !unused.is_empty() {
+        writeln!(
+            out,
+            "<text x=\"0\" y=\"{}\" font-size=\"12\" font-weight=\"700\" fill=\"{MUTED}\" letter-spacing=\"0.6\">NO LAST USE</text>",
+            unused_top - 8.0
+        )?;
+        writeln!(
+            out,
+            "<line x1=\"0\" y1=\"{}\" x2=\"{WIDTH}\" y2=\"{}\" stroke=\"{GRID}\" stroke-width=\"1\"/>",
+            unused_top - 2.0,
+            unused_top - 2.0
+        )?;
+    }
+    for (i, key) in unused.iter().enumerate() {
+        let y = unused_top + ROW * i as f64;
+        let status = if let Some(at) = key.last_used_at {
+            format!("last used {}, days idle unknown", text::day_of(at))
+        } else if key.never_used {
+            match key.created_at {
+                Some(created) => format!("never used (created {})", text::day_of(created)),
+                None => "never used".to_owned(),
+            }
+        } else {
+            "no usage evidence".to_owned()
+        };
+        writeln!(
+            out,
+            "<g><title>{}: {status}</title>",
+            Esc(text::display_name(&key.name))
+        )?;
+        key_label(out, key, y)?;
+        writeln!(
+            out,
+            "<text x=\"{X0}\" y=\"{:.1}\" font-size=\"13\" font-style=\"italic\" fill=\"{MUTED}\">{status}</text>",
+            y + 23.0
+        )?;
+        writeln!(out, "</g>")?;
+    }
+    writeln!(out, "</svg>")?;
+    writeln!(out, "</figure>")
+}
+
+/// A key's name (shortened to fit) over its short fingerprint, account and
+/// state, at the left of a chart row.
+fn key_label(out: &mut impl Write, key: &KeyRecord, y: f64) -> io::Result<()> {
+    const NAME_CHARS: usize = 30;
+    let name = terminal_safe(text::display_name(&key.name));
+    let name = if name.chars().count() > NAME_CHARS {
+        let mut short: String = name.chars().take(NAME_CHARS - 1).collect();
+        short.push('…');
+        short
+    } else {
+        name.into_owned()
+    };
+    writeln!(
+        out,
+        "<text x=\"0\" y=\"{:.1}\" font-size=\"13\" font-weight=\"600\" fill=\"#1f2933\">{}</text>",
+        y + 18.0,
+        Esc(&name)
+    )?;
+    let mut sub = Vec::new();
+    if let Some(fp) = &key.fingerprint {
+        sub.push(text::short_fingerprint(fp));
+    }
+    if let Some(account) = &key.account {
+        sub.push(account.clone());
+    }
+    if key.state != keyaudit_model::KeyState::Active {
+        sub.push(key.state.as_str().to_owned());
+    }
+    let mut sub = sub.join(" · ");
+    if sub.chars().count() > NAME_CHARS + 6 {
+        sub = sub.chars().take(NAME_CHARS + 5).collect();
+        sub.push('…');
+    }
+    writeln!(
+        out,
+        "<text x=\"0\" y=\"{:.1}\" font-size=\"11\" fill=\"{MUTED}\">{}</text>",
+        y + 33.0,
+        Esc(&sub)
+    )
+}
+
+/// `value / max` of `length`; 0 when `max` is not positive.
+fn scaled(value: f64, max: f64, length: f64) -> f64 {
+    if max <= 0.0 {
+        0.0
+    } else {
+        (value / max * length).clamp(0.0, length)
+    }
+}
+
+/// The end of the days axis and its tick step: ticks every 30 days (or a
+/// multiple, so that there are at most 8), the end a whole number of steps at
+/// or past `days`.
+fn axis(days: i64) -> (i64, i64) {
+    let mut step = 30;
+    while days > step * 8 {
+        step *= 2;
+    }
+    let end = ((days + step - 1) / step).max(1) * step;
+    (end, step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_ends_on_a_step_past_the_data() {
+        assert_eq!(axis(120), (120, 30));
+        assert_eq!(axis(207), (210, 30));
+        assert_eq!(axis(241), (300, 60));
+        assert_eq!(axis(5000), (5760, 960));
+        assert_eq!(axis(0), (30, 30));
+    }
+
+    #[test]
+    fn scaling_is_bounded() {
+        assert_eq!(scaled(5.0, 10.0, 100.0), 50.0);
+        assert_eq!(scaled(20.0, 10.0, 100.0), 100.0);
+        assert_eq!(scaled(-1.0, 10.0, 100.0), 0.0);
+        assert_eq!(scaled(1.0, 0.0, 100.0), 0.0);
+    }
+}

@@ -1,0 +1,432 @@
+//! Formatting helpers shared by the renderers: how a name, a fingerprint, a
+//! date or a key's last use is written, which facts of a key a finding row
+//! shows, and the summary lines (counts by severity, usage window, mute
+//! expiry, evidence facts) that every human-facing format prints.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
+use keyaudit_model::{
+    AuditReport, ComplianceRef, Coverage, Finding, KeyFingerprint, KeyRecord, Mute, PolicyInfo,
+    RuleCode, Severity, Summary,
+};
+
+/// What a key with an empty or blank name is called in human-facing output.
+pub(crate) const UNNAMED: &str = "(unnamed)";
+
+/// Separator of list cells in CSV (rule codes, compliance controls).
+pub(crate) const LIST_SEPARATOR: &str = "; ";
+
+/// The key's name, or [`UNNAMED`] when it is empty or blank.
+pub(crate) fn display_name(name: &str) -> &str {
+    if name.trim().is_empty() {
+        UNNAMED
+    } else {
+        name
+    }
+}
+
+/// `ITG.` and the first 8 hex digits, then `…`: enough to tell keys apart
+/// against IT Glue's settings page.
+pub(crate) fn short_fingerprint(fingerprint: &KeyFingerprint) -> String {
+    let s = fingerprint.as_str();
+    // `ITG.` plus 8 hex digits; a fingerprint is ASCII, so this is a char boundary.
+    format!("{}…", s.get(..12).unwrap_or(s))
+}
+
+/// RFC 3339 in UTC with whole seconds: `2026-10-12T00:00:00Z`.
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `YYYY-MM-DD`.
+pub(crate) fn date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// `YYYY-MM-DD` of a time in UTC.
+pub(crate) fn day_of(time: DateTime<Utc>) -> String {
+    date(time.date_naive())
+}
+
+/// The audit's as-of time for people: the date alone at midnight UTC, else
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn as_of(time: DateTime<Utc>) -> String {
+    if time.num_seconds_from_midnight() == 0 && time.nanosecond() == 0 {
+        day_of(time)
+    } else {
+        time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
+}
+
+/// `yes` / `no` / `unknown`, for people.
+pub(crate) fn yes_no(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
+/// `true` / `false` / empty, for machines.
+pub(crate) fn bool_cell(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    }
+}
+
+/// Rule codes joined with `sep`.
+pub(crate) fn rule_codes(codes: &[RuleCode], sep: &str) -> String {
+    codes
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// `CIS Controls v8 5.3; NIST SP 800-53 r5 AC-2(3); …`.
+pub(crate) fn compliance(refs: &[ComplianceRef]) -> String {
+    refs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(LIST_SEPARATOR)
+}
+
+/// What is known of a key's last use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LastUsed {
+    /// Last used at this time.
+    At(DateTime<Utc>),
+    /// The inventory says the key was never used (and no use was seen).
+    Never,
+    /// Nothing is known.
+    Unknown,
+}
+
+impl LastUsed {
+    /// A key record's last use: its date, else `never` when the inventory
+    /// says so, else unknown.
+    pub(crate) fn of_key(key: &KeyRecord) -> Self {
+        Self::from_parts(key.last_used_at, key.never_used)
+    }
+
+    fn from_parts(at: Option<DateTime<Utc>>, never_used: bool) -> Self {
+        match at {
+            Some(at) => LastUsed::At(at),
+            None if never_used => LastUsed::Never,
+            None => LastUsed::Unknown,
+        }
+    }
+
+    /// For people: `YYYY-MM-DD`, `never` or `unknown`.
+    pub(crate) fn human(self) -> String {
+        match self {
+            LastUsed::At(at) => day_of(at),
+            LastUsed::Never => "never".to_owned(),
+            LastUsed::Unknown => "unknown".to_owned(),
+        }
+    }
+
+    /// For machines: RFC 3339, `never`, or empty when unknown.
+    pub(crate) fn machine(self) -> String {
+        match self {
+            LastUsed::At(at) => rfc3339(at),
+            LastUsed::Never => "never".to_owned(),
+            LastUsed::Unknown => String::new(),
+        }
+    }
+}
+
+/// The facts of a finding's key that a finding row shows: taken from the
+/// key's record in `report.keys` (looked up by id), each falling back to the
+/// finding's evidence when the record lacks it or is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyFacts {
+    /// The key's last use.
+    pub(crate) last_used: LastUsed,
+    /// Whole days since last use.
+    pub(crate) days_idle: Option<i64>,
+    /// Password Access.
+    pub(crate) password_access: Option<bool>,
+}
+
+impl KeyFacts {
+    pub(crate) fn of_finding(report: &AuditReport, finding: &Finding) -> Self {
+        let record = key_record(report, &finding.key.id);
+        let evidence = &finding.evidence;
+        let last_used_at = record
+            .and_then(|k| k.last_used_at)
+            .or(evidence.last_used_at);
+        let never_used = record.is_some_and(|k| k.never_used);
+        Self {
+            last_used: LastUsed::from_parts(last_used_at, never_used),
+            days_idle: record.and_then(|k| k.days_idle).or(evidence.days_idle),
+            password_access: record
+                .and_then(|k| k.password_access)
+                .or(evidence.password_access),
+        }
+    }
+}
+
+/// The record of the key with this id.
+pub(crate) fn key_record<'a>(report: &'a AuditReport, id: &str) -> Option<&'a KeyRecord> {
+    report.keys.iter().find(|k| k.id == id)
+}
+
+/// Open findings by severity, most severe first, zeros included:
+/// `2 critical, 2 high, 5 medium, 1 low, 1 info`.
+pub(crate) fn severity_counts(summary: &Summary) -> String {
+    Severity::ALL_DESC
+        .iter()
+        .map(|s| format!("{} {s}", open_count(summary, *s)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Open findings of one severity.
+pub(crate) fn open_count(summary: &Summary, severity: Severity) -> usize {
+    summary.by_severity.get(&severity).copied().unwrap_or(0)
+}
+
+/// `Critical`, `High`, …: a severity as a heading or label.
+pub(crate) fn severity_title(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Info => "Info",
+    }
+}
+
+/// The usage window and event counts, when a usage source was given:
+/// `2026-10-27 to 2026-11-26 (1843 events: 1790 attributed, 41 unattributed,
+/// 12 ambiguous)`, flagged `inferred from events` and `INCOMPLETE` when so.
+pub(crate) fn usage_window(coverage: &Coverage) -> Option<String> {
+    let window = coverage.usage_window.as_ref()?;
+    Some(format!(
+        "{} to {}{}{} ({} events: {} attributed, {} unattributed, {} ambiguous)",
+        as_of(window.start),
+        as_of(window.end),
+        if window.inferred {
+            ", inferred from events"
+        } else {
+            ""
+        },
+        if window.complete { "" } else { ", INCOMPLETE" },
+        coverage.events_seen,
+        coverage.attributed,
+        coverage.unattributed,
+        coverage.ambiguous,
+    ))
+}
+
+/// The policy an audit ran with: `keyaudit.toml (sha256:…)`, or
+/// `built-in defaults (default)`.
+pub(crate) fn policy(policy: &PolicyInfo) -> String {
+    let source = policy.source.as_deref().unwrap_or("built-in defaults");
+    format!("{source} ({})", policy.digest)
+}
+
+/// `until 2027-01-31`, or `no expiry`.
+pub(crate) fn mute_expiry(mute: &Mute) -> String {
+    match mute.expires {
+        Some(day) => format!("until {}", date(day)),
+        None => "no expiry".to_owned(),
+    }
+}
+
+/// The accounts named among the keys, sorted and without repeats.
+pub(crate) fn accounts(report: &AuditReport) -> Vec<&str> {
+    let mut accounts: Vec<&str> = report
+        .keys
+        .iter()
+        .filter_map(|k| k.account.as_deref())
+        .filter(|a| !a.trim().is_empty())
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    accounts
+}
+
+/// One fact behind a finding, for people: a label and its value. Values may
+/// hold text from the inputs (names, file paths, reasons): each renderer
+/// escapes them for its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fact {
+    /// What the value is (`Days idle`, `Found in`, …).
+    pub(crate) label: &'static str,
+    /// The value (`85 days`, `inventory/keys.csv:9, column "Key"`, …).
+    pub(crate) value: String,
+}
+
+/// The facts of a finding's evidence that are present, in a fixed order,
+/// then how its severity was escalated, if it was.
+pub(crate) fn evidence_facts(finding: &Finding) -> Vec<Fact> {
+    let e = &finding.evidence;
+    let mut facts = Vec::new();
+    let mut fact = |label, value: String| facts.push(Fact { label, value });
+    if let Some(at) = e.last_used_at {
+        let value = match e.last_used_source {
+            Some(source) => format!("{} ({})", day_of(at), source.as_str()),
+            None => day_of(at),
+        };
+        fact("Last used", value);
+    }
+    if let Some(days) = e.days_idle {
+        fact("Days idle", days_text(days));
+    }
+    if let Some(day) = e.revocation_date {
+        fact("Revocation date", date(day));
+    }
+    if let Some(at) = e.created_at {
+        fact("Created", day_of(at));
+    }
+    if let Some(days) = e.age_days {
+        fact("Age", days_text(days));
+    }
+    if let Some(days) = e.threshold_days {
+        fact("Threshold", days_text(days));
+    }
+    if let Some(matched) = &e.generic_match {
+        fact("Generic match", format!("\"{matched}\""));
+    }
+    if !e.duplicates.is_empty() {
+        let others: Vec<String> = e
+            .duplicates
+            .iter()
+            .map(|k| match &k.fingerprint {
+                Some(fp) => format!("{} ({})", display_name(&k.name), short_fingerprint(fp)),
+                None => display_name(&k.name).to_owned(),
+            })
+            .collect();
+        fact("Same name as", others.join(LIST_SEPARATOR));
+    }
+    if let Some(access) = e.password_access {
+        fact("Password Access", yes_no(Some(access)).to_owned());
+    }
+    if let Some(allowance) = &e.allowance {
+        let mut value = allowance.reason.clone();
+        match (allowance.expires, allowance.expired) {
+            (Some(day), true) => value.push_str(&format!(" (expired {})", date(day))),
+            (Some(day), false) => value.push_str(&format!(" (until {})", date(day))),
+            (None, true) => value.push_str(" (expired)"),
+            (None, false) => {}
+        }
+        fact("Allowance", value);
+    }
+    if let Some(pattern) = &e.pattern {
+        fact("Naming pattern", pattern.clone());
+    }
+    if let Some(n) = e.events_attributed {
+        fact("Events attributed", n.to_string());
+    }
+    if let Some(n) = e.password_events {
+        fact("Password events", n.to_string());
+    }
+    match (e.window_start, e.window_end) {
+        (Some(start), Some(end)) => fact(
+            "Window searched",
+            format!("{} to {}", as_of(start), as_of(end)),
+        ),
+        (Some(start), None) => fact("Window searched", format!("from {}", as_of(start))),
+        (None, Some(end)) => fact("Window searched", format!("until {}", as_of(end))),
+        (None, None) => {}
+    }
+    if let Some(mute) = &e.expired_mute {
+        let value = match mute.expires {
+            Some(day) => format!("{} (expired {})", mute.reason, date(day)),
+            None => mute.reason.clone(),
+        };
+        fact("Expired mute", value);
+    }
+    if !e.locations.is_empty() {
+        let places: Vec<String> = e.locations.iter().map(ToString::to_string).collect();
+        fact("Found in", places.join(LIST_SEPARATOR));
+    }
+    if finding.severity != finding.base_severity || !e.escalated_by.is_empty() {
+        let mut value = format!("from {}", finding.base_severity);
+        if !e.escalated_by.is_empty() {
+            value.push_str(&format!(" by {}", rule_codes(&e.escalated_by, ", ")));
+        }
+        fact("Escalated", value);
+    }
+    facts
+}
+
+/// `1 day`, `85 days`.
+pub(crate) fn days_text(days: i64) -> String {
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
+/// Text made safe for a terminal: control characters (newline, tab, ESC, …)
+/// and bidirectional overrides are shown escaped (`\n`, `\u{1b}`,
+/// `\u{202e}`), so a value from an input can neither break the table's layout,
+/// send escape sequences to the terminal, nor reorder what is displayed.
+pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// Bidirectional embedding, override and isolate controls: characters that
+/// reorder how the text around them is displayed.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn names_and_fingerprints() {
+        assert_eq!(display_name(""), UNNAMED);
+        assert_eq!(display_name(" \t"), UNNAMED);
+        assert_eq!(display_name("Datto RMM"), "Datto RMM");
+        let fp = KeyFingerprint::parse("ITG.45df64a0dd9df8a7a79dc4382927a045").unwrap();
+        assert_eq!(short_fingerprint(&fp), "ITG.45df64a0…");
+    }
+
+    #[test]
+    fn dates() {
+        let midnight = Utc.with_ymd_and_hms(2026, 10, 12, 0, 0, 0).unwrap();
+        let later = Utc.with_ymd_and_hms(2026, 10, 12, 14, 3, 9).unwrap();
+        assert_eq!(rfc3339(midnight), "2026-10-12T00:00:00Z");
+        assert_eq!(as_of(midnight), "2026-10-12");
+        assert_eq!(as_of(later), "2026-10-12 14:03:09 UTC");
+        assert_eq!(LastUsed::At(later).human(), "2026-10-12");
+        assert_eq!(LastUsed::At(later).machine(), "2026-10-12T14:03:09Z");
+        assert_eq!(LastUsed::Never.machine(), "never");
+        assert_eq!(LastUsed::Unknown.machine(), "");
+        assert_eq!(LastUsed::Unknown.human(), "unknown");
+    }
+
+    #[test]
+    fn terminal_safe_escapes_control_characters() {
+        assert!(matches!(terminal_safe("plain"), Cow::Borrowed("plain")));
+        assert_eq!(terminal_safe("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(terminal_safe("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(terminal_safe("PSA ↔ IT Glue"), "PSA ↔ IT Glue");
+    }
+}
