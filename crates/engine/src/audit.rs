@@ -8,7 +8,9 @@ use keyaudit_model::{
     KeyState, LastUsedSource, REPORT_SCHEMA, Summary, ToolInfo,
 };
 
+use crate::compliance;
 use crate::keyid;
+use crate::mutes::Mutes;
 use crate::naming;
 use crate::policy::ValidPolicy;
 use crate::rules::{self, Context, KeyContext};
@@ -37,6 +39,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         .collect();
     let mut same_name = same_name_groups(keys, &refs);
     let ctx = Context::new(policy, as_of, &inventory.exposures);
+    let mut mutes = Mutes::new(policy, as_of);
 
     let mut findings = Vec::new();
     let mut records = Vec::with_capacity(keys.len());
@@ -48,7 +51,8 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
             usage: usage[i],
             same_name: std::mem::take(&mut same_name[i]),
         };
-        let key_findings = rules::check_key(&ctx, &key_ctx);
+        let mut key_findings = rules::check_key(&ctx, &key_ctx);
+        mutes.apply(&mut key_findings);
         records.push(key_record(&key_ctx, &key_findings, policy, as_of));
         findings.extend(key_findings);
     }
@@ -67,7 +71,9 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
             usage: UsageView::default(),
             same_name: Vec::new(),
         };
-        findings.extend(rules::check_key(&ctx, &key_ctx));
+        let mut key_findings = rules::check_key(&ctx, &key_ctx);
+        mutes.apply(&mut key_findings);
+        findings.extend(key_findings);
     }
 
     records.sort_by(|a, b| {
@@ -81,6 +87,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
 
     let mut diagnostics = inventory.diagnostics.clone();
     diagnostics.extend(rules::policy_diagnostics(policy, keys));
+    diagnostics.extend(mutes.finish());
     diagnostics.sort();
     diagnostics.dedup();
 
@@ -102,12 +109,12 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         inputs: inputs(inventory, policy),
         coverage,
         summary: Summary::count(records.len(), &findings),
+        compliance: compliance::view(&findings),
         keys: records,
         findings,
         exposures,
         diagnostics,
-        policy: None,
-        compliance: Vec::new(),
+        policy: Some(policy.info()),
         baseline: None,
     }
 }
@@ -179,7 +186,13 @@ fn key_record(
         max_severity: open.map(|f| f.severity).max(),
         sources: api.sources.clone(),
         activity: None,
-        name_parts: Default::default(),
+        name_parts: policy
+            .naming
+            .pattern
+            .as_ref()
+            .filter(|_| !naming::is_blank(&api.name))
+            .and_then(|pattern| pattern.name_parts(&api.name))
+            .unwrap_or_default(),
     }
 }
 

@@ -5,6 +5,12 @@
 //! files, parses the policy with [`parse_policy`] (or uses
 //! [`ValidPolicy::default()`]) and passes the audit's `as_of` time.
 //!
+//! The report applies the policy's mutes (muted findings stay in the report,
+//! with their reason and expiry, but do not count as open), records the
+//! policy's digest and thresholds, and carries the compliance view: one row
+//! per control that any rule of the catalogue ([`rules::catalogue`])
+//! references, failing exactly when an open finding references it.
+//!
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use keyaudit_engine::{AuditInput, audit, parse_policy};
@@ -32,8 +38,10 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod compliance;
 mod error;
 mod keyid;
+mod mutes;
 mod naming;
 mod policy;
 pub mod rules;
@@ -43,6 +51,6 @@ pub use audit::{AuditInput, audit};
 pub use error::{PolicyError, PolicyErrorKind, PolicyErrors};
 pub use naming::BUILTIN_GENERIC_NAMES;
 pub use policy::{
-    DEFAULT_POLICY_TOML, IdlePolicy, NamingPolicy, PasswordAccessPolicy, PasswordAllowance,
-    ValidPolicy, parse_policy,
+    DEFAULT_POLICY_TOML, IdlePolicy, MuteTarget, NamingPattern, NamingPolicy, PasswordAccessPolicy,
+    PasswordAllowance, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
 };

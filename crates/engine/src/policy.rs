@@ -1,5 +1,5 @@
-//! The audit policy (`keyaudit.toml`): idle thresholds, generic names and
-//! Password Access allowances.
+//! The audit policy (`keyaudit.toml`): thresholds, naming rules, Password
+//! Access allowances, mutes and severity overrides.
 //!
 //! Parsing has two steps, as cargo-deny's configuration does: the text is
 //! parsed into a raw TOML tree that keeps every value's place, then a small
@@ -8,12 +8,20 @@
 
 mod walker;
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use chrono::NaiveDate;
-use keyaudit_model::{ApiKey, KeyFingerprint};
-use toml::de::DeTable;
+use keyaudit_model::{
+    ApiKey, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity, Thresholds,
+};
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use toml::de::{DeTable, DeValue};
 
 use crate::error::{PolicyErrorKind, PolicyErrors};
 use crate::naming;
+use crate::rules;
 use walker::{Item, Walker};
 
 /// The commented policy that `keyaudit init` writes: every setting at its
@@ -27,12 +35,20 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("policy/default.toml");
 #[derive(Debug, Clone, Default)]
 pub struct ValidPolicy {
     source: Option<String>,
+    /// Lower-case hex SHA-256 of the policy text; `None` for the defaults.
+    sha256: Option<String>,
     /// `[idle]`: when a key counts as idle.
     pub idle: IdlePolicy,
-    /// `[naming]`: which names say nothing.
+    /// `[naming]`: which names say nothing, and the naming convention.
     pub naming: NamingPolicy,
+    /// `[rotation]`: how old a key may get.
+    pub rotation: RotationPolicy,
     /// `[password_access]`: keys allowed to hold Password Access.
     pub password_access: PasswordAccessPolicy,
+    /// `[[mute]]`: accepted findings, in file order.
+    pub mutes: Vec<PolicyMute>,
+    /// `[severity]`: base severities that replace the rules' defaults.
+    pub severity: BTreeMap<RuleCode, Severity>,
 }
 
 impl ValidPolicy {
@@ -40,13 +56,56 @@ impl ValidPolicy {
     pub fn source(&self) -> Option<&str> {
         self.source.as_deref()
     }
+
+    /// `sha256:<64 hex digits>` of the policy file's bytes, or `default` for
+    /// the built-in defaults.
+    pub fn digest(&self) -> String {
+        match &self.sha256 {
+            Some(hex) => format!("sha256:{hex}"),
+            None => "default".to_string(),
+        }
+    }
+
+    /// The base severity of a rule's findings: the `[severity]` override, else
+    /// the rule's default. Escalations apply on top of it.
+    pub fn base_severity(&self, rule: &rules::Rule) -> Severity {
+        self.severity
+            .get(&rule.code)
+            .copied()
+            .unwrap_or(rule.default_severity)
+    }
+
+    /// What the report records of this policy: its source, digest and the
+    /// settings in force.
+    pub fn info(&self) -> PolicyInfo {
+        PolicyInfo {
+            source: self.source.clone(),
+            digest: self.digest(),
+            thresholds: Thresholds {
+                idle_warn_after_days: self.idle.warn_after_days,
+                idle_high_after_days: self.idle.high_after_days,
+                idle_revoke_after_days: self.idle.revoke_after_days,
+                never_used_grace_days: self.idle.never_used_grace_days,
+                naming_min_length: self.naming.min_length,
+                naming_pattern: self.naming.pattern.as_ref().map(|p| p.as_str().to_string()),
+                rotation_max_age_days: self.rotation.max_age_days,
+            },
+            severity_overrides: self.severity.clone(),
+            allowances: self.password_access.allow.len(),
+            mutes: self.mutes.len(),
+            bindings: 0,
+        }
+    }
 }
 
 impl PartialEq for ValidPolicy {
     fn eq(&self, other: &Self) -> bool {
         self.idle == other.idle
             && self.naming == other.naming
+            && self.rotation == other.rotation
             && self.password_access == other.password_access
+            && self.mutes == other.mutes
+            && self.severity == other.severity
     }
 }
 
@@ -77,13 +136,15 @@ impl Default for IdlePolicy {
     }
 }
 
-/// `[naming]`: what counts as a generic name.
+/// `[naming]`: what counts as a generic name, and the naming convention.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamingPolicy {
     /// Generic names added to the built-in list, as written in the policy.
     pub generic_names: Vec<String>,
     /// Names shorter than this (once normalised) are generic. Default 4.
     pub min_length: usize,
+    /// The pattern every name must match (`naming-convention`); none by default.
+    pub pattern: Option<NamingPattern>,
 }
 
 impl Default for NamingPolicy {
@@ -91,7 +152,90 @@ impl Default for NamingPolicy {
         Self {
             generic_names: Vec::new(),
             min_length: 4,
+            pattern: None,
         }
+    }
+}
+
+/// `naming.pattern`: a regular expression (Rust `regex` syntax) that the
+/// whole trimmed name must match, as if written `^(?:pattern)$`.
+///
+/// Equality compares the pattern as written.
+#[derive(Debug, Clone)]
+pub struct NamingPattern {
+    pattern: String,
+    regex: Regex,
+}
+
+impl NamingPattern {
+    /// Compiles a pattern, anchored at both ends.
+    ///
+    /// ```
+    /// use keyaudit_engine::NamingPattern;
+    ///
+    /// let p = NamingPattern::new(r"(?P<vendor>\w+) - (?P<owner>.+)").unwrap();
+    /// assert!(p.is_match("  Datto - NOC "));
+    /// assert!(!p.is_match("Datto"));
+    /// assert_eq!(p.name_parts("Datto - NOC").unwrap()["owner"], "NOC");
+    /// ```
+    pub fn new(pattern: &str) -> Result<Self, regex::Error> {
+        // Alone first, so that errors point into the pattern as written and
+        // a pattern such as `a)|(b` cannot escape the anchors.
+        Regex::new(pattern)?;
+        let regex = Regex::new(&format!("^(?:{pattern})$"))?;
+        Ok(Self {
+            pattern: pattern.to_string(),
+            regex,
+        })
+    }
+
+    /// The pattern as written in the policy (without the added anchors).
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// True when the whole name, trimmed, matches.
+    pub fn is_match(&self, name: &str) -> bool {
+        self.regex.is_match(name.trim())
+    }
+
+    /// The named groups that took part in the match, when the trimmed name
+    /// matches; `None` when it does not.
+    pub fn name_parts(&self, name: &str) -> Option<BTreeMap<String, String>> {
+        let captures = self.regex.captures(name.trim())?;
+        Some(
+            self.regex
+                .capture_names()
+                .flatten()
+                .filter_map(|group| {
+                    captures
+                        .name(group)
+                        .map(|m| (group.to_string(), m.as_str().to_string()))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl PartialEq for NamingPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.pattern == other.pattern
+    }
+}
+
+impl Eq for NamingPattern {}
+
+/// `[rotation]`: how old a key may get before it is due for rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// Keys created this many whole days ago or more are reported
+    /// (`rotation-due`). Default 365.
+    pub max_age_days: i64,
+}
+
+impl Default for RotationPolicy {
+    fn default() -> Self {
+        Self { max_age_days: 365 }
     }
 }
 
@@ -129,12 +273,7 @@ impl Eq for PasswordAllowance {}
 impl PasswordAllowance {
     /// True when the allowance names this key, by name or by fingerprint.
     pub fn matches(&self, key: &ApiKey) -> bool {
-        let wanted = self.key.trim();
-        let by_fingerprint = match (&key.fingerprint, parse_fingerprint(wanted)) {
-            (Some(have), Some(want)) => *have == want,
-            _ => false,
-        };
-        by_fingerprint || (!naming::is_blank(&key.name) && naming::same_name(&key.name, wanted))
+        names_key(&self.key, &key.name, key.fingerprint.as_ref())
     }
 
     /// True when the allowance no longer applies on `date` (it expires on its
@@ -142,6 +281,85 @@ impl PasswordAllowance {
     pub fn is_expired_on(&self, date: NaiveDate) -> bool {
         self.expires.is_some_and(|expires| date >= expires)
     }
+}
+
+/// One `[[mute]]` entry: a finding accepted for a reason, until an expiry.
+///
+/// Equality ignores [`PolicyMute::line`].
+#[derive(Debug, Clone)]
+pub struct PolicyMute {
+    /// The rule whose finding is muted.
+    pub rule: RuleCode,
+    /// Which finding of that rule: by key or by finding id.
+    pub target: MuteTarget,
+    /// Why the finding is accepted; shown in every report.
+    pub reason: String,
+    /// The day the mute stops applying: on and after it, the finding is open again.
+    pub expires: Option<NaiveDate>,
+    /// The line of the entry in the policy file, when it came from one.
+    pub line: Option<usize>,
+}
+
+/// What a [`PolicyMute`] names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MuteTarget {
+    /// `key = "…"`: the key's name (any case, surrounding spaces ignored),
+    /// fingerprint or masked key.
+    Key(String),
+    /// `finding = "…"`: a finding id (`<rule>:<12 hex digits>`).
+    Finding(String),
+}
+
+impl fmt::Display for MuteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MuteTarget::Key(key) => write!(f, "key \"{key}\""),
+            MuteTarget::Finding(id) => write!(f, "finding {id}"),
+        }
+    }
+}
+
+impl PartialEq for PolicyMute {
+    fn eq(&self, other: &Self) -> bool {
+        self.rule == other.rule
+            && self.target == other.target
+            && self.reason == other.reason
+            && self.expires == other.expires
+    }
+}
+
+impl Eq for PolicyMute {}
+
+impl PolicyMute {
+    /// True when the mute names this finding: same rule, and the key (by
+    /// name, fingerprint or masked key) or the finding id matches.
+    pub fn matches(&self, finding: &Finding) -> bool {
+        self.rule == finding.rule && self.names(&finding.key, &finding.id)
+    }
+
+    fn names(&self, key: &KeyRef, finding_id: &str) -> bool {
+        match &self.target {
+            MuteTarget::Key(wanted) => names_key(wanted, &key.name, key.fingerprint.as_ref()),
+            MuteTarget::Finding(id) => id.trim().eq_ignore_ascii_case(finding_id),
+        }
+    }
+
+    /// True when the mute no longer applies on `date` (it expires on its
+    /// `expires` day).
+    pub fn is_expired_on(&self, date: NaiveDate) -> bool {
+        self.expires.is_some_and(|expires| date >= expires)
+    }
+}
+
+/// True when `wanted` (from the policy) names a key: its fingerprint, bare
+/// or masked, or its non-blank name ignoring case and surrounding spaces.
+fn names_key(wanted: &str, name: &str, fingerprint: Option<&KeyFingerprint>) -> bool {
+    let wanted = wanted.trim();
+    let by_fingerprint = match (fingerprint, parse_fingerprint(wanted)) {
+        (Some(have), Some(want)) => *have == want,
+        _ => false,
+    };
+    by_fingerprint || (!naming::is_blank(name) && naming::same_name(name, wanted))
 }
 
 /// A fingerprint, bare or masked (`ITG.<hex>.*****`).
@@ -178,8 +396,10 @@ pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyError
         });
     }
 
+    let digest = Sha256::digest(text.as_bytes());
     let mut policy = ValidPolicy {
         source: Some(source.to_string()),
+        sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
         ..ValidPolicy::default()
     };
     for (key, value) in document.get_ref().iter() {
@@ -231,13 +451,33 @@ const SECTIONS: &[Section] = &[
         read: read_naming,
     },
     Section {
+        name: "rotation",
+        read: read_rotation,
+    },
+    Section {
         name: "password_access",
         read: read_password_access,
+    },
+    Section {
+        name: "mute",
+        read: read_mutes,
+    },
+    Section {
+        name: "severity",
+        read: read_severity,
     },
 ];
 
 const POSITIVE: &str = "a positive integer";
 const NON_NEGATIVE: &str = "a non-negative integer";
+
+/// The place of the key `name` in `table`, if present.
+fn key_span(table: &DeTable<'_>, name: &str) -> Option<std::ops::Range<usize>> {
+    table
+        .iter()
+        .find(|(key, _)| key.get_ref().as_ref() == name)
+        .map(|(key, _)| key.span())
+}
 
 /// The value of `name` in `table`, if present.
 fn field<'a, 'i>(table: &'a DeTable<'i>, name: &str) -> Option<&'a Item<'i>> {
@@ -309,7 +549,7 @@ fn read_idle(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
 }
 
 fn read_naming(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["generic_names", "min_length"];
+    const KEYS: &[&str] = &["generic_names", "min_length", "pattern"];
     let Some(table) = w.as_table(item, "naming", "a table") else {
         return;
     };
@@ -340,6 +580,209 @@ fn read_naming(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
     if let Some(value) = field(table, "min_length") {
         if let Some(n) = w.integer(value, "min_length", 1, POSITIVE) {
             policy.naming.min_length = usize::try_from(n.into_inner()).unwrap_or(usize::MAX);
+        }
+    }
+    if let Some(value) = field(table, "pattern") {
+        if let Some(pattern) = w.string(value, "pattern", true) {
+            match NamingPattern::new(pattern.get_ref()) {
+                Ok(compiled) => policy.naming.pattern = Some(compiled),
+                Err(error) => w.error(
+                    pattern.span(),
+                    PolicyErrorKind::InvalidValue,
+                    format!(
+                        "`pattern` is not a valid regular expression: {}",
+                        regex_error(&error, pattern.get_ref())
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// A regex error on one line: the `regex` crate's message, and where in the
+/// pattern it is when the crate points at a place of a one-line pattern.
+fn regex_error(error: &regex::Error, pattern: &str) -> String {
+    let regex::Error::Syntax(text) = error else {
+        return error.to_string().trim_end_matches('.').to_string();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let message = lines
+        .iter()
+        .rev()
+        .find_map(|line| line.strip_prefix("error: "))
+        .unwrap_or(text.as_str())
+        .trim();
+    // `regex parse error:`, the pattern indented by 4, a caret line (in
+    // characters), the message.
+    let position = match lines.as_slice() {
+        [_, _, carets, _] if !pattern.contains('\n') => carets
+            .find('^')
+            .and_then(|at| at.checked_sub(4))
+            .filter(|&at| at < pattern.chars().count())
+            .map(|at| at + 1),
+        _ => None,
+    };
+    match position {
+        Some(at) => format!("{message} (at character {at} of the pattern)"),
+        None => message.to_string(),
+    }
+}
+
+fn read_rotation(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
+    const KEYS: &[&str] = &["max_age_days"];
+    let Some(table) = w.as_table(item, "rotation", "a table") else {
+        return;
+    };
+    w.check_keys(table, "[rotation]", KEYS);
+    if let Some(value) = field(table, "max_age_days") {
+        if let Some(n) = w.integer(value, "max_age_days", 1, POSITIVE) {
+            policy.rotation.max_age_days = n.into_inner();
+        }
+    }
+}
+
+/// The codes of the catalogue's rules, sorted, for messages.
+fn valid_rules() -> String {
+    rules::catalogue()
+        .iter()
+        .map(|rule| rule.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The catalogue rule with this code.
+fn known_rule(code: &str) -> Option<RuleCode> {
+    rules::all()
+        .iter()
+        .map(|rule| rule.code)
+        .find(|c| c.as_str() == code)
+}
+
+const SEVERITIES: &str = "info, low, medium, high, critical";
+
+fn read_mutes(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
+    const KEYS: &[&str] = &["rule", "key", "finding", "reason", "expires"];
+    const LABEL: &str = "[[mute]]";
+    let Some(entries) = w.as_array(item, "mute", "an array of tables ([[mute]])") else {
+        return;
+    };
+    for (index, entry) in entries.iter().enumerate() {
+        let name = format!("mute[{index}]");
+        let Some(table) = w.as_table(
+            entry,
+            &name,
+            "a table with rule, key or finding, reason and expires",
+        ) else {
+            continue;
+        };
+        w.check_keys(table, LABEL, KEYS);
+        let required = |w: &mut Walker<'_>, key: &str| match field(table, key) {
+            Some(value) => w.string(value, key, true),
+            None => {
+                w.missing(entry.span(), key, LABEL);
+                None
+            }
+        };
+        let rule = required(w, "rule").and_then(|rule| {
+            let code = known_rule(rule.get_ref().trim());
+            if code.is_none() {
+                w.error(
+                    rule.span(),
+                    PolicyErrorKind::InvalidValue,
+                    format!(
+                        "unknown rule `{}` in {LABEL}; valid rules: {}",
+                        rule.get_ref(),
+                        valid_rules()
+                    ),
+                );
+            }
+            code
+        });
+        let key = field(table, "key").map(|value| w.string(value, "key", true));
+        let finding = field(table, "finding").map(|value| w.string(value, "finding", true));
+        let target = match (key, finding) {
+            (Some(key), None) => key.map(|k| MuteTarget::Key(k.into_inner().trim().into())),
+            (None, Some(id)) => {
+                id.map(|id| MuteTarget::Finding(id.into_inner().trim().to_ascii_lowercase()))
+            }
+            (Some(_), Some(_)) => {
+                // Point at whichever of the two comes later in the file.
+                let span = ["key", "finding"]
+                    .into_iter()
+                    .filter_map(|name| key_span(table, name))
+                    .max_by_key(|span| span.start)
+                    .unwrap_or_else(|| entry.span());
+                w.error(
+                    span,
+                    PolicyErrorKind::InvalidValue,
+                    format!("{LABEL} takes `key` or `finding`, not both"),
+                );
+                None
+            }
+            (None, None) => {
+                w.error(
+                    entry.span(),
+                    PolicyErrorKind::MissingKey,
+                    format!("`key` or `finding` is required in {LABEL}"),
+                );
+                None
+            }
+        };
+        let reason = required(w, "reason");
+        let expires = field(table, "expires").map(|value| w.date(value, "expires"));
+        let (Some(rule), Some(target), Some(reason)) = (rule, target, reason) else {
+            continue;
+        };
+        let expires = match expires {
+            Some(Some(date)) => Some(date.into_inner()),
+            Some(None) => continue,
+            None => None,
+        };
+        policy.mutes.push(PolicyMute {
+            rule,
+            target,
+            reason: reason.into_inner().trim().to_string(),
+            expires,
+            line: Some(walker::line_column(w.text(), entry.span().start).0),
+        });
+    }
+}
+
+fn read_severity(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
+    let Some(table) = w.as_table(item, "severity", "a table") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let Some(code) = known_rule(name) else {
+            w.error(
+                key.span(),
+                PolicyErrorKind::UnknownKey,
+                format!(
+                    "unknown rule `{name}` in [severity]; valid rules: {}",
+                    valid_rules()
+                ),
+            );
+            continue;
+        };
+        let DeValue::String(text) = value.get_ref() else {
+            w.wrong_type(
+                value.span(),
+                name,
+                &format!("a severity ({SEVERITIES})"),
+                value.get_ref(),
+            );
+            continue;
+        };
+        match text.parse::<Severity>() {
+            Ok(severity) => {
+                policy.severity.insert(code, severity);
+            }
+            Err(_) => w.error(
+                value.span(),
+                PolicyErrorKind::InvalidValue,
+                format!("unknown severity `{text}` for `{name}` in [severity]; valid severities: {SEVERITIES}"),
+            ),
         }
     }
 }

@@ -1,16 +1,30 @@
-//! The rule registry: one module per rule, each with its metadata and one
-//! `check` function of the same signature.
+//! The rule catalogue: one module per rule, each with its metadata (code,
+//! title, default severity, rationale, remediation, compliance references,
+//! the policy keys that tune it) and one `check` function of the same
+//! signature.
 //!
-//! Rules run in registry order on each key. `password-access` runs last: it
-//! reads the findings the other rules made on the same key to escalate.
+//! Rules run in registry order ([`all`]) on each key. `password-access` runs
+//! last: it reads the findings the other rules made on the same key to
+//! escalate. [`catalogue`] lists the same rules sorted by code, as
+//! `keyaudit rules` shows them; [`Rule`] serializes to JSON:
+//!
+//! ```
+//! let rules = keyaudit_engine::rules::catalogue();
+//! assert_eq!(rules[0].code.as_str(), "duplicate-name");
+//! let json = serde_json::to_value(rules[0]).unwrap();
+//! assert_eq!(json["default_severity"], "medium");
+//! assert_eq!(json["compliance"][0]["framework"], "NIST SP 800-53 r5");
+//! ```
 
 mod duplicate_name;
 mod exposed_secret;
 mod generic_name;
 mod idle_key;
+mod naming_convention;
 mod never_used;
 mod no_usage_evidence;
 mod password_access;
+mod rotation_due;
 mod unnamed_key;
 
 use std::collections::BTreeMap;
@@ -20,18 +34,21 @@ use keyaudit_model::{
     ApiKey, ComplianceRef, Diagnostic, Evidence, Finding, FindingStatus, KeyFingerprint, KeyRef,
     KeyState, RuleCode, Severity, SourceLocation,
 };
+use serde::Serialize;
 
 use crate::naming;
 use crate::policy::ValidPolicy;
 use crate::usage::UsageView;
 
 /// Every implemented rule, in the order they run.
-static RULES: [Rule; 8] = [
+static RULES: [Rule; 10] = [
     idle_key::RULE,
     never_used::RULE,
     no_usage_evidence::RULE,
+    rotation_due::RULE,
     unnamed_key::RULE,
     generic_name::RULE,
+    naming_convention::RULE,
     duplicate_name::RULE,
     exposed_secret::RULE,
     password_access::RULE,
@@ -42,20 +59,39 @@ pub fn all() -> &'static [Rule] {
     &RULES
 }
 
+/// Every implemented rule, sorted by code: the rule catalogue as
+/// `keyaudit rules` lists it.
+pub fn catalogue() -> Vec<&'static Rule> {
+    let mut rules: Vec<&'static Rule> = RULES.iter().collect();
+    rules.sort_by_key(|rule| rule.code.as_str());
+    rules
+}
+
 /// The rule with this code, if it is implemented.
 pub fn get(code: RuleCode) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.code == code)
 }
 
-/// A rule's metadata and its check.
-#[derive(Debug, Clone, Copy)]
+/// A rule's metadata and its check. Serializes (without the check) to the
+/// JSON that `keyaudit rules --format json` prints.
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
     /// The rule's code (`idle-key`, …).
     pub code: RuleCode,
     /// A short title.
     pub title: &'static str,
-    /// The severity of its findings before escalation.
+    /// The base severity of its findings, unless the policy's `[severity]`
+    /// table overrides it.
     pub default_severity: Severity,
+    /// The severity some findings are raised to on top of the base (high for
+    /// an `idle-key` past `idle.high_after_days`, critical for a
+    /// `password-access` on a key that is also unnamed, generic, never used
+    /// or idle-high).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalated_severity: Option<Severity>,
+    /// When a finding is raised to [`Rule::escalated_severity`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<&'static str>,
     /// Why the rule matters.
     pub rationale: &'static str,
     /// Concrete steps in IT Glue that resolve a finding.
@@ -66,6 +102,7 @@ pub struct Rule {
     pub policy_keys: &'static [&'static str],
     /// The keys it looks at.
     pub scope: Scope,
+    #[serde(skip)]
     check: CheckFn,
 }
 
@@ -78,10 +115,17 @@ impl Rule {
     pub fn compliance_refs(&self) -> Vec<ComplianceRef> {
         self.compliance.iter().map(Control::to_ref).collect()
     }
+
+    /// The rule's documentation page, relative to the repository root
+    /// (`docs/rules/<code>.md`).
+    pub fn doc_path(&self) -> String {
+        format!("docs/rules/{}.md", self.code)
+    }
 }
 
 /// Which keys a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Active keys only (paused and revoked keys are not used, so idleness
     /// says nothing about them).
@@ -106,7 +150,7 @@ impl Scope {
 }
 
 /// A compliance control, as rule metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Control {
     /// The framework, e.g. [`CIS`].
     pub framework: &'static str,
@@ -158,6 +202,21 @@ pub(crate) struct Context<'a> {
     pub(crate) generic_names: Vec<String>,
     /// Where each exposed fingerprint was found (sorted, deduplicated).
     pub(crate) exposures: BTreeMap<KeyFingerprint, Vec<SourceLocation>>,
+}
+
+impl Context<'_> {
+    /// A finding of `rule` at its base severity (the policy's override, else
+    /// the default).
+    pub(crate) fn draft(&self, rule: &'static Rule, message: String, evidence: Evidence) -> Draft {
+        let base = self.policy.base_severity(rule);
+        Draft {
+            rule,
+            severity: base,
+            base_severity: base,
+            message,
+            evidence,
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -233,20 +292,10 @@ pub(crate) struct Draft {
 }
 
 impl Draft {
-    /// A draft at `severity`, not escalated.
-    pub(crate) fn new(
-        rule: &'static Rule,
-        severity: Severity,
-        message: String,
-        evidence: Evidence,
-    ) -> Self {
-        Self {
-            rule,
-            severity,
-            base_severity: severity,
-            message,
-            evidence,
-        }
+    /// Raises the final severity to at least `to` (never lowers it below the
+    /// base severity).
+    pub(crate) fn escalate(&mut self, to: Severity) {
+        self.severity = self.severity.max(to);
     }
 }
 

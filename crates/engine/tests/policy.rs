@@ -1,10 +1,13 @@
 //! Policy parsing and validation: every kind of error, with its place.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use keyaudit_engine::{
-    BUILTIN_GENERIC_NAMES, DEFAULT_POLICY_TOML, IdlePolicy, PasswordAllowance, PolicyErrorKind,
-    PolicyErrors, ValidPolicy, parse_policy,
+    BUILTIN_GENERIC_NAMES, DEFAULT_POLICY_TOML, IdlePolicy, MuteTarget, PasswordAllowance,
+    PolicyErrorKind, PolicyErrors, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
 };
+use keyaudit_model::{RuleCode, Severity};
 use proptest::prelude::*;
 
 fn errors(text: &str) -> PolicyErrors {
@@ -61,6 +64,15 @@ fn default_policy_toml_explains_every_setting() {
         "generic_names = []",
         "min_length = 4",
         "[[password_access.allow]]",
+        "# pattern = ",
+        "[rotation]",
+        "max_age_days = 365",
+        "# [[mute]]",
+        "# rule = \"rotation-due\"",
+        "# finding = ",
+        "# expires = ",
+        "[severity]",
+        "# \"generic-name\" = \"low\"",
         "CIS Controls v8 5.3",
         "NIST SP 800-53 r5",
     ] {
@@ -98,6 +110,39 @@ fn full_policy_reads_every_setting() {
     assert_eq!(policy.naming.generic_names, ["psa", "rmm", "sync"]);
     assert_eq!(policy.naming.min_length, 5);
     assert_eq!(
+        policy.naming.pattern.as_ref().map(|p| p.as_str()),
+        Some("(?P<vendor>[^-]+?) - (?P<purpose>[^-]+?) - (?P<owner>.+)")
+    );
+    assert_eq!(policy.rotation, RotationPolicy { max_age_days: 180 });
+    assert_eq!(
+        policy.mutes,
+        [
+            PolicyMute {
+                rule: RuleCode::RotationDue,
+                target: MuteTarget::Key("myITprocess".into()),
+                reason: "vendor cannot rotate before Q1".into(),
+                expires: Some(date(2027, 1, 31)),
+                line: None,
+            },
+            PolicyMute {
+                rule: RuleCode::NamingConvention,
+                target: MuteTarget::Finding("naming-convention:3f2a9c01d4e5".into()),
+                reason: "legacy key, replaced in change CHG-3310".into(),
+                expires: None,
+                line: None,
+            },
+        ]
+    );
+    let mute_lines: Vec<_> = policy.mutes.iter().map(|m| m.line).collect();
+    assert_eq!(mute_lines, [Some(28), Some(34)]);
+    assert_eq!(
+        policy.severity,
+        BTreeMap::from([
+            (RuleCode::GenericName, Severity::Low),
+            (RuleCode::PasswordAccess, Severity::Critical),
+        ])
+    );
+    assert_eq!(
         policy.password_access.allow,
         [
             PasswordAllowance {
@@ -120,7 +165,7 @@ fn full_policy_reads_every_setting() {
         .iter()
         .map(|a| a.line)
         .collect();
-    assert_eq!(lines, [Some(13), Some(18)]);
+    assert_eq!(lines, [Some(18), Some(23)]);
 }
 
 #[test]
@@ -172,8 +217,16 @@ fn unknown_key_lists_the_valid_keys() {
          revoke_after_days, never_used_grace_days"
     );
     assert_eq!(
-        one("[naming]\npattern = \"^x\"\n").0,
-        "2:1: unknown key `pattern` in [naming]; valid keys: generic_names, min_length"
+        one("[naming]\nregex = \"^x\"\n").0,
+        "2:1: unknown key `regex` in [naming]; valid keys: generic_names, min_length, pattern"
+    );
+    assert_eq!(
+        one("[rotation]\nmax_age = 90\n").0,
+        "2:1: unknown key `max_age` in [rotation]; valid keys: max_age_days"
+    );
+    assert_eq!(
+        one("[[mute]]\nrule = \"idle-key\"\nkey = \"a\"\nreason = \"b\"\nuntil = 2027-01-01\n").0,
+        "5:1: unknown key `until` in [[mute]]; valid keys: rule, key, finding, reason, expires"
     );
     assert_eq!(
         one("[[password_access.allow]]\nkey = \"a\"\nreason = \"b\"\n  until = 2027-01-01\n").0,
@@ -191,12 +244,13 @@ fn unknown_table_lists_the_valid_tables() {
     assert_eq!(kind, PolicyErrorKind::UnknownKey);
     assert_eq!(
         line,
-        "2:2: unknown table `[mutes]`; valid tables: idle, naming, password_access"
+        "2:2: unknown table `[mutes]`; valid tables: idle, naming, rotation, password_access, \
+         mute, severity"
     );
     assert_eq!(
         one("warn_after_days = 30\n").0,
         "1:1: unknown key `warn_after_days` at the top level; valid tables: idle, naming, \
-         password_access"
+         rotation, password_access, mute, severity"
     );
 }
 
@@ -384,6 +438,255 @@ fn columns_count_characters_not_bytes() {
         one("[naming]\ngeneric_names = [\"é\", 1]\n").0,
         "2:23: `generic_names` must be a non-empty string, found an integer"
     );
+}
+
+// ------------------------------------------------------------- [rotation]
+
+#[test]
+fn rotation_max_age_is_a_positive_integer() {
+    let policy = parse_policy("p.toml", "[rotation]\nmax_age_days = 90\n").unwrap();
+    assert_eq!(policy.rotation.max_age_days, 90);
+    assert_eq!(ValidPolicy::default().rotation.max_age_days, 365);
+    let (line, kind) = one("[rotation]\nmax_age_days = 0\n");
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "2:16: `max_age_days` must be a positive integer, found 0"
+    );
+    assert_eq!(
+        one("[rotation]\nmax_age_days = \"1y\"\n").0,
+        "2:16: `max_age_days` must be a positive integer, found a string"
+    );
+    assert_eq!(
+        one("rotation = 365\n").0,
+        "1:12: `rotation` must be a table, found an integer"
+    );
+}
+
+// --------------------------------------------------------- naming.pattern
+
+#[test]
+fn naming_pattern_is_compiled_and_anchored() {
+    let policy = parse_policy("p.toml", "[naming]\npattern = 'sync'\n").unwrap();
+    let pattern = policy.naming.pattern.unwrap();
+    assert_eq!(pattern.as_str(), "sync");
+    assert!(pattern.is_match(" sync "));
+    assert!(
+        !pattern.is_match("Backup sync"),
+        "the whole name must match"
+    );
+    assert!(!pattern.is_match("sync job"));
+    // Alternation stays inside the anchors.
+    let policy = parse_policy("p.toml", "[naming]\npattern = 'a|b'\n").unwrap();
+    assert!(!policy.naming.pattern.unwrap().is_match("ab"));
+}
+
+#[test]
+fn invalid_naming_pattern_is_an_error_with_the_regex_message() {
+    let (line, kind) = one("[naming]\npattern = '(?P<vendor>\\w+ - .+'\n");
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "2:11: `pattern` is not a valid regular expression: unclosed group (at character 1 of \
+         the pattern)"
+    );
+    assert_eq!(
+        one("[naming]\npattern = 'ab[c'\n").0,
+        "2:11: `pattern` is not a valid regular expression: unclosed character class (at \
+         character 3 of the pattern)"
+    );
+    // A pattern that only compiles inside the anchors is still rejected.
+    assert_eq!(
+        one("[naming]\npattern = 'a)|(b'\n").0,
+        "2:11: `pattern` is not a valid regular expression: unopened group (at character 2 of \
+         the pattern)"
+    );
+    assert_eq!(
+        one("[naming]\npattern = ''\n").0,
+        "2:11: `pattern` must not be empty"
+    );
+    assert_eq!(
+        one("[naming]\npattern = ['a']\n").0,
+        "2:11: `pattern` must be a non-empty string, found an array"
+    );
+}
+
+// ----------------------------------------------------------------- [[mute]]
+
+const MUTE: &str = "[[mute]]\nrule = \"rotation-due\"\nkey = \"myITprocess\"\nreason = \"vendor cannot rotate before Q1\"\n";
+
+#[test]
+fn mutes_are_read_in_file_order_with_their_lines() {
+    let text = format!(
+        "{MUTE}expires = 2027-01-31\n\n[[mute]]\nrule = \"idle-key\"\nfinding = \" IDLE-KEY:0123456789AB \"\nreason = \" seasonal \"\n"
+    );
+    let policy = parse_policy("p.toml", &text).unwrap();
+    assert_eq!(
+        policy.mutes,
+        [
+            PolicyMute {
+                rule: RuleCode::RotationDue,
+                target: MuteTarget::Key("myITprocess".into()),
+                reason: "vendor cannot rotate before Q1".into(),
+                expires: Some(date(2027, 1, 31)),
+                line: None,
+            },
+            PolicyMute {
+                rule: RuleCode::IdleKey,
+                target: MuteTarget::Finding("idle-key:0123456789ab".into()),
+                reason: "seasonal".into(),
+                expires: None,
+                line: None,
+            },
+        ]
+    );
+    assert_eq!(policy.mutes[0].line, Some(1));
+    assert_eq!(policy.mutes[1].line, Some(7));
+}
+
+#[test]
+fn inline_mutes_are_accepted() {
+    let policy = parse_policy(
+        "p.toml",
+        "mute = [\n  { rule = \"idle-key\", key = \"a\", reason = \"b\" },\n]\n",
+    )
+    .unwrap();
+    assert_eq!(policy.mutes.len(), 1);
+    assert_eq!(policy.mutes[0].line, Some(2));
+}
+
+#[test]
+fn mute_needs_a_known_rule() {
+    let (line, kind) = one(&MUTE.replace("rotation-due", "rotation"));
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "2:8: unknown rule `rotation` in [[mute]]; valid rules: duplicate-name, exposed-secret, \
+         generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
+         password-access, rotation-due, unnamed-key"
+    );
+    assert_eq!(
+        one(&MUTE.replace("rule = \"rotation-due\"\n", "")),
+        (
+            "1:1: `rule` is required in [[mute]]".to_string(),
+            PolicyErrorKind::MissingKey
+        )
+    );
+}
+
+#[test]
+fn mute_needs_exactly_one_of_key_and_finding() {
+    let (line, kind) = one(&format!("{MUTE}finding = \"rotation-due:0123456789ab\"\n"));
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(line, "5:1: [[mute]] takes `key` or `finding`, not both");
+    let (line, kind) = one(&MUTE.replace("key = \"myITprocess\"\n", ""));
+    assert_eq!(kind, PolicyErrorKind::MissingKey);
+    assert_eq!(line, "1:1: `key` or `finding` is required in [[mute]]");
+    assert_eq!(
+        one(&MUTE.replace("\"myITprocess\"", "\" \"")).0,
+        "3:7: `key` must not be empty"
+    );
+}
+
+#[test]
+fn mute_needs_a_reason_and_a_valid_expiry() {
+    assert_eq!(
+        one(&MUTE.replace("\"vendor cannot rotate before Q1\"", "\"\"")).0,
+        "4:10: `reason` must not be empty"
+    );
+    assert_eq!(
+        one(&MUTE.replace("reason = \"vendor cannot rotate before Q1\"\n", "")).0,
+        "1:1: `reason` is required in [[mute]]"
+    );
+    assert_eq!(
+        one(&format!("{MUTE}expires = \"2027-13-01\"\n")).0,
+        "5:11: `expires` must be a date (YYYY-MM-DD), found \"2027-13-01\""
+    );
+    assert_eq!(
+        one(&format!("{MUTE}expires = true\n")).0,
+        "5:11: `expires` must be a date (YYYY-MM-DD), found a boolean"
+    );
+}
+
+#[test]
+fn mute_must_be_an_array_of_tables() {
+    assert_eq!(
+        one("[mute]\nrule = \"idle-key\"\n").0,
+        "1:1: `mute` must be an array of tables ([[mute]]), found a table"
+    );
+    assert_eq!(
+        one("mute = [\"idle-key\"]\n").0,
+        "1:9: `mute[0]` must be a table with rule, key or finding, reason and expires, found a \
+         string"
+    );
+}
+
+// -------------------------------------------------------------- [severity]
+
+#[test]
+fn severity_overrides_are_read() {
+    let policy = parse_policy(
+        "p.toml",
+        "[severity]\n\"generic-name\" = \"low\"\nidle-key = \"High\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        policy.severity,
+        BTreeMap::from([
+            (RuleCode::GenericName, Severity::Low),
+            (RuleCode::IdleKey, Severity::High),
+        ])
+    );
+}
+
+#[test]
+fn severity_overrides_need_known_rules_and_severities() {
+    let (line, kind) = one("[severity]\n\"generic\" = \"low\"\n");
+    assert_eq!(kind, PolicyErrorKind::UnknownKey);
+    assert_eq!(
+        line,
+        "2:1: unknown rule `generic` in [severity]; valid rules: duplicate-name, exposed-secret, \
+         generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
+         password-access, rotation-due, unnamed-key"
+    );
+    let (line, kind) = one("[severity]\n\"generic-name\" = \"minor\"\n");
+    assert_eq!(kind, PolicyErrorKind::InvalidValue);
+    assert_eq!(
+        line,
+        "2:18: unknown severity `minor` for `generic-name` in [severity]; valid severities: info, \
+         low, medium, high, critical"
+    );
+    let (line, kind) = one("[severity]\n\"generic-name\" = 1\n");
+    assert_eq!(kind, PolicyErrorKind::WrongType);
+    assert_eq!(
+        line,
+        "2:18: `generic-name` must be a severity (info, low, medium, high, critical), found an \
+         integer"
+    );
+}
+
+// ---------------------------------------------------------------- digest
+
+#[test]
+fn digest_is_the_sha256_of_the_policy_bytes() {
+    use sha2::{Digest, Sha256};
+    let text = "[idle]\nwarn_after_days = 30\n";
+    let hex: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let policy = parse_policy("a.toml", text).unwrap();
+    assert_eq!(policy.digest(), format!("sha256:{hex}"));
+    // Stable: the same bytes give the same digest, whatever the file name.
+    assert_eq!(
+        parse_policy("b.toml", text).unwrap().digest(),
+        policy.digest()
+    );
+    // Any change of bytes (even a comment) changes it.
+    let commented = parse_policy("a.toml", &format!("# note\n{text}")).unwrap();
+    assert_ne!(commented.digest(), policy.digest());
+    assert_eq!(commented, policy, "settings are equal");
+    assert_eq!(ValidPolicy::default().digest(), "default");
 }
 
 proptest! {

@@ -301,10 +301,14 @@ fn every_rule_has_metadata_and_known_frameworks() {
 fn mixed_inventory_report_json() {
     let policy = parse_policy(
         "keyaudit.toml",
-        "[[password_access.allow]]\nkey = \"Gone\"\nreason = \"old\"\n",
+        "[[password_access.allow]]\nkey = \"Gone\"\nreason = \"old\"\n\n\
+         [[mute]]\nrule = \"no-usage-evidence\"\nkey = \"Documentation sync\"\n\
+         reason = \"last use recorded from January (SEC-200)\"\nexpires = 2027-01-31\n\n\
+         [severity]\n\"duplicate-name\" = \"low\"\n",
     )
     .unwrap();
     let mut report = run_inventory(&mixed_inventory(mixed_keys()), &policy);
+    assert_eq!(report.summary.muted, 1);
     report.tool.version = "[version]".into();
     insta::assert_json_snapshot!(report);
 }

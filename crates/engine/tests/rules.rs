@@ -3,6 +3,8 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
+use std::collections::BTreeMap;
+
 use fixtures::*;
 use keyaudit_model::{
     Allowance, ApiKey, DiagnosticLevel, KeyState, LastUse, LastUsedSource, RuleCode, Severity,
@@ -57,7 +59,8 @@ fn idle_80_days_is_high() {
     let report = run(vec![idle(80)]);
     let f = only(&report, RuleCode::IdleKey);
     assert_eq!(f.severity, Severity::High);
-    assert_eq!(f.base_severity, Severity::High);
+    // The high tier escalates from the rule's base severity.
+    assert_eq!(f.base_severity, Severity::Medium);
     assert_eq!(f.evidence.threshold_days, Some(80));
 }
 
@@ -178,7 +181,7 @@ fn unknown_last_use_is_info() {
     let f = only(&report, RuleCode::NoUsageEvidence);
     assert_eq!(f.severity, Severity::Info);
     assert!(f.message.contains("cannot be judged"), "{}", f.message);
-    assert!(f.remediation.contains("last-used column"));
+    assert!(f.remediation.contains("Last Used column"));
     assert!(f.remediation.contains("activity-log"));
     assert_eq!(report.findings.len(), 1);
     assert_eq!(report.keys[0].days_idle, None);
@@ -694,4 +697,319 @@ fn exposed_secret_of_an_unknown_fingerprint_gets_its_own_key_ref() {
     // Its id is the one the key would have if it were listed.
     let listed = run(vec![key("", 9)]);
     assert_eq!(listed.keys[0].id, f.key.id);
+}
+
+// ----------------------------------------------------------- rotation-due
+
+fn created(days: i64) -> ApiKey {
+    ApiKey {
+        created_at: Some(days_ago(days)),
+        ..key("Backup sync - J. Smith", 1)
+    }
+}
+
+#[test]
+fn rotation_364_days_is_not_due() {
+    let report = run(vec![created(364)]);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn rotation_365_days_is_due_low_with_evidence() {
+    let report = run(vec![created(365)]);
+    let f = only(&report, RuleCode::RotationDue);
+    assert_eq!(
+        (f.severity, f.base_severity),
+        (Severity::Low, Severity::Low)
+    );
+    assert_eq!(f.evidence.created_at, Some(days_ago(365)));
+    assert_eq!(f.evidence.age_days, Some(365));
+    assert_eq!(f.evidence.threshold_days, Some(365));
+    assert_eq!(
+        f.message,
+        "This key was created on 2025-12-01, 365 days ago; the policy asks for keys to be \
+         rotated every 365 days."
+    );
+    assert!(
+        f.remediation.contains("generate a new key"),
+        "{}",
+        f.remediation
+    );
+    let controls: Vec<String> = f.compliance.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        controls,
+        [
+            "NIST SP 800-53 r5 IA-5(f)",
+            "PCI DSS 4.0 8.6.3",
+            "ISO/IEC 27001:2022 A.5.17"
+        ]
+    );
+    assert_eq!(report.findings.len(), 1);
+}
+
+#[test]
+fn rotation_counts_whole_days() {
+    let mut key = created(365);
+    key.created_at = Some(days_ago(365) + chrono::TimeDelta::minutes(1));
+    let report = run(vec![key]);
+    assert!(of_rule(&report, RuleCode::RotationDue).is_empty());
+}
+
+#[test]
+fn rotation_with_unknown_creation_is_not_judged() {
+    let key = ApiKey {
+        created_at: None,
+        ..created(1000)
+    };
+    let report = run(vec![key]);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn rotation_skips_revoked_keys_but_not_paused_ones() {
+    let report = run(vec![in_state(created(1000), KeyState::Revoked)]);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let report = run(vec![in_state(created(1000), KeyState::Paused)]);
+    assert_eq!(rules(&report), [(RuleCode::RotationDue, Severity::Low)]);
+}
+
+#[test]
+fn rotation_period_comes_from_the_policy() {
+    let policy = "[rotation]\nmax_age_days = 90\n";
+    let report = run_with(vec![created(89)], policy);
+    assert!(report.findings.is_empty());
+    let report = run_with(vec![created(90)], policy);
+    let f = only(&report, RuleCode::RotationDue);
+    assert_eq!(f.evidence.threshold_days, Some(90));
+    assert!(
+        f.message.ends_with("rotated every 90 days."),
+        "{}",
+        f.message
+    );
+}
+
+// ------------------------------------------------------ naming-convention
+
+const CONVENTION: &str =
+    "[naming]\npattern = '(?P<vendor>[^-]+?) - (?P<purpose>[^-]+?)(?: - (?P<owner>.+))?'\n";
+
+#[test]
+fn naming_convention_records_named_groups_of_matching_names() {
+    let report = run_with(
+        vec![
+            key(" Datto RMM - device sync - NOC ", 1),
+            key("Veeam - backup reporting", 2),
+        ],
+        CONVENTION,
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let parts = |name: &str| {
+        report
+            .keys
+            .iter()
+            .find(|k| k.name.trim() == name)
+            .unwrap()
+            .name_parts
+            .clone()
+    };
+    assert_eq!(
+        parts("Datto RMM - device sync - NOC"),
+        BTreeMap::from([
+            ("owner".to_string(), "NOC".to_string()),
+            ("purpose".to_string(), "device sync".to_string()),
+            ("vendor".to_string(), "Datto RMM".to_string()),
+        ])
+    );
+    // A group that took no part in the match is left out.
+    assert_eq!(
+        parts("Veeam - backup reporting"),
+        BTreeMap::from([
+            ("purpose".to_string(), "backup reporting".to_string()),
+            ("vendor".to_string(), "Veeam".to_string()),
+        ])
+    );
+}
+
+#[test]
+fn naming_convention_flags_names_that_do_not_match_whole() {
+    let report = run_with(vec![key("Backup sync", 1)], CONVENTION);
+    let f = only(&report, RuleCode::NamingConvention);
+    assert_eq!(
+        (f.severity, f.base_severity),
+        (Severity::Low, Severity::Low)
+    );
+    assert_eq!(
+        f.evidence.pattern.as_deref(),
+        Some("(?P<vendor>[^-]+?) - (?P<purpose>[^-]+?)(?: - (?P<owner>.+))?")
+    );
+    assert_eq!(
+        f.message,
+        "The name \"Backup sync\" does not match the policy's naming pattern \
+         `(?P<vendor>[^-]+?) - (?P<purpose>[^-]+?)(?: - (?P<owner>.+))?`."
+    );
+    let controls: Vec<String> = f.compliance.iter().map(ToString::to_string).collect();
+    assert_eq!(controls, ["CIS Controls v8 5.5"]);
+    assert!(report.keys[0].name_parts.is_empty());
+    // The pattern is anchored: a match inside the name is not enough.
+    let report = run_with(
+        vec![key("Backup sync job", 1)],
+        "[naming]\npattern = 'sync'\n",
+    );
+    assert_eq!(
+        rules(&report),
+        [(RuleCode::NamingConvention, Severity::Low)]
+    );
+}
+
+#[test]
+fn naming_convention_leaves_blank_names_to_unnamed_key() {
+    let report = run_with(vec![key("", 1), key("   ", 2)], CONVENTION);
+    let fired: Vec<RuleCode> = report.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(fired, [RuleCode::UnnamedKey, RuleCode::UnnamedKey]);
+}
+
+#[test]
+fn naming_convention_never_fires_without_a_pattern() {
+    let report = run(vec![key("whatever Name", 1), key("Backup sync", 2)]);
+    assert!(of_rule(&report, RuleCode::NamingConvention).is_empty());
+    assert!(report.keys.iter().all(|k| k.name_parts.is_empty()));
+}
+
+#[test]
+fn naming_convention_skips_revoked_keys() {
+    let report = run_with(
+        vec![in_state(key("Backup sync", 1), KeyState::Revoked)],
+        CONVENTION,
+    );
+    assert!(report.findings.is_empty());
+    let report = run_with(
+        vec![in_state(key("Backup sync", 1), KeyState::Paused)],
+        CONVENTION,
+    );
+    assert_eq!(
+        rules(&report),
+        [(RuleCode::NamingConvention, Severity::Low)]
+    );
+}
+
+#[test]
+fn naming_convention_and_generic_name_are_independent() {
+    let report = run_with(vec![key("Test", 1)], CONVENTION);
+    assert_eq!(
+        rules(&report),
+        [
+            (RuleCode::GenericName, Severity::Medium),
+            (RuleCode::NamingConvention, Severity::Low),
+        ]
+    );
+}
+
+// ----------------------------------------------------- severity overrides
+
+/// (severity, base severity) of the only finding of `rule`.
+fn severities(report: &keyaudit_model::AuditReport, rule: RuleCode) -> (Severity, Severity) {
+    let f = only(report, rule);
+    (f.severity, f.base_severity)
+}
+
+#[test]
+fn override_lowers_generic_name_and_password_access_still_escalates() {
+    let report = run_with(
+        vec![with_password_access(key("Test", 1))],
+        "[severity]\n\"generic-name\" = \"low\"\n",
+    );
+    assert_eq!(
+        severities(&report, RuleCode::GenericName),
+        (Severity::Low, Severity::Low)
+    );
+    assert_eq!(
+        severities(&report, RuleCode::PasswordAccess),
+        (Severity::Critical, Severity::High)
+    );
+    assert_eq!(
+        only(&report, RuleCode::PasswordAccess)
+            .evidence
+            .escalated_by,
+        [RuleCode::GenericName]
+    );
+}
+
+#[test]
+fn override_of_password_access_base_then_escalation_to_critical() {
+    let policy = "[severity]\n\"password-access\" = \"medium\"\n";
+    let report = run_with(vec![with_password_access(key("Test", 1))], policy);
+    assert_eq!(
+        severities(&report, RuleCode::PasswordAccess),
+        (Severity::Critical, Severity::Medium)
+    );
+    let report = run_with(vec![with_password_access(key("Vault export", 1))], policy);
+    assert_eq!(
+        severities(&report, RuleCode::PasswordAccess),
+        (Severity::Medium, Severity::Medium)
+    );
+}
+
+#[test]
+fn override_of_idle_key_keeps_the_high_tier_on_top() {
+    let policy = "[severity]\n\"idle-key\" = \"low\"\n";
+    let report = run_with(vec![idle(45)], policy);
+    assert_eq!(
+        severities(&report, RuleCode::IdleKey),
+        (Severity::Low, Severity::Low)
+    );
+    let report = run_with(vec![idle(80)], policy);
+    assert_eq!(
+        severities(&report, RuleCode::IdleKey),
+        (Severity::High, Severity::Low)
+    );
+    // Above the high tier, the override wins everywhere.
+    let report = run_with(vec![idle(45)], "[severity]\n\"idle-key\" = \"critical\"\n");
+    assert_eq!(
+        severities(&report, RuleCode::IdleKey),
+        (Severity::Critical, Severity::Critical)
+    );
+}
+
+#[test]
+fn escalation_depends_on_facts_not_on_overridden_severities() {
+    // A medium-tier idle key stays a non-escalating fact even when idle-key
+    // is raised to critical; a high-tier one escalates even when lowered.
+    let raised = "[severity]\n\"idle-key\" = \"critical\"\n";
+    let report = run_with(vec![with_password_access(idle(50))], raised);
+    assert_eq!(
+        severities(&report, RuleCode::PasswordAccess),
+        (Severity::High, Severity::High)
+    );
+    let lowered = "[severity]\n\"idle-key\" = \"info\"\n";
+    let report = run_with(vec![with_password_access(idle(85))], lowered);
+    assert_eq!(
+        severities(&report, RuleCode::PasswordAccess),
+        (Severity::Critical, Severity::High)
+    );
+}
+
+#[test]
+fn override_applies_to_every_rule_and_is_recorded_in_the_report() {
+    let policy = "[severity]\n\"rotation-due\" = \"high\"\n\"exposed-secret\" = \"medium\"\n";
+    let mut inv = inventory(vec![created(400)]);
+    inv.exposures = vec![exposure(1, "keys.csv", 2)];
+    let report = run_inventory(
+        &inv,
+        &keyaudit_engine::parse_policy("p.toml", policy).unwrap(),
+    );
+    assert_eq!(
+        rules(&report),
+        [
+            (RuleCode::RotationDue, Severity::High),
+            (RuleCode::ExposedSecret, Severity::Medium),
+        ]
+    );
+    let info = report.policy.unwrap();
+    assert_eq!(
+        info.severity_overrides,
+        BTreeMap::from([
+            (RuleCode::ExposedSecret, Severity::Medium),
+            (RuleCode::RotationDue, Severity::High),
+        ])
+    );
 }

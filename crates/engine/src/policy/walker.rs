@@ -213,7 +213,14 @@ impl<'t> Walker<'t> {
         );
     }
 
-    fn wrong_type(&mut self, span: Range<usize>, name: &str, expected: &str, found: &DeValue<'_>) {
+    /// Reports a value of the wrong type: `expected` says what belongs there.
+    pub(crate) fn wrong_type(
+        &mut self,
+        span: Range<usize>,
+        name: &str,
+        expected: &str,
+        found: &DeValue<'_>,
+    ) {
         self.error(
             span,
             PolicyErrorKind::WrongType,

@@ -8,6 +8,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::DuplicateName,
     title: "Duplicate key name",
     default_severity: Severity::Medium,
+    escalated_severity: None,
+    escalation: None,
     rationale: "Keys that share a name cannot be told apart: a review, a revocation or an \
         incident response can hit the wrong one.",
     remediation: "Give every key a distinct name that states its integration and owner: in IT \
@@ -23,7 +25,7 @@ pub(super) const RULE: Rule = Rule {
     check,
 };
 
-fn check(_ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     let others = &key.same_name;
     if others.is_empty() {
         return;
@@ -45,7 +47,7 @@ fn check(_ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         duplicates: others.clone(),
         ..Evidence::default()
     };
-    out.push(Draft::new(&RULE, RULE.default_severity, message, evidence));
+    out.push(ctx.draft(&RULE, message, evidence));
 }
 
 /// `"backup" (ITG.….*****)` or `"backup" (key id 0123456789ab)`.

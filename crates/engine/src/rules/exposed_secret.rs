@@ -8,6 +8,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::ExposedSecret,
     title: "Exposed secret",
     default_severity: Severity::Critical,
+    escalated_severity: None,
+    escalation: None,
     rationale: "IT Glue shows a key's secret only once, at creation. A full key in an inventory, \
         a spreadsheet or a log can be copied by anyone who reads the file and gives access to \
         the whole account: it must be treated as compromised.",
@@ -48,5 +50,5 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         locations: locations.clone(),
         ..Evidence::default()
     };
-    out.push(Draft::new(&RULE, RULE.default_severity, message, evidence));
+    out.push(ctx.draft(&RULE, message, evidence));
 }

@@ -9,6 +9,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::GenericName,
     title: "Generic key name",
     default_severity: Severity::Medium,
+    escalated_severity: None,
+    escalation: None,
     rationale: "A name such as \"API\", \"test\" or \"new key\" does not identify an integration \
         or an owner, so reviewers cannot tell whether the key is still needed or who to ask.",
     remediation: "In IT Glue, go to Admin → Settings → API Keys and generate a new key whose name \
@@ -36,7 +38,7 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         generic_match: Some(matched),
         ..Evidence::default()
     };
-    out.push(Draft::new(&RULE, RULE.default_severity, message, evidence));
+    out.push(ctx.draft(&RULE, message, evidence));
 }
 
 /// What makes the name generic (for the evidence) and how to say it.

@@ -9,6 +9,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::IdleKey,
     title: "Idle key",
     default_severity: Severity::Medium,
+    escalated_severity: Some(Severity::High),
+    escalation: Some("idle for idle.high_after_days (80) days or more"),
     rationale: "An unused API key is still a working credential to the whole IT Glue account. \
         CIS Controls v8 5.3 asks for dormant credentials to be disabled after 45 days. IT Glue \
         revokes a key after 90 days without use (with a notice 10 days before), which silently \
@@ -38,10 +40,10 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         return;
     };
     let idle = &ctx.policy.idle;
-    let (severity, threshold) = if days_idle >= idle.high_after_days {
-        (Severity::High, idle.high_after_days)
+    let (high, threshold) = if days_idle >= idle.high_after_days {
+        (true, idle.high_after_days)
     } else if days_idle >= idle.warn_after_days {
-        (Severity::Medium, idle.warn_after_days)
+        (false, idle.warn_after_days)
     } else {
         return;
     };
@@ -71,5 +73,9 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         threshold_days: Some(threshold),
         ..Evidence::default()
     };
-    out.push(Draft::new(&RULE, severity, message, evidence));
+    let mut draft = ctx.draft(&RULE, message, evidence);
+    if high {
+        draft.escalate(Severity::High);
+    }
+    out.push(draft);
 }

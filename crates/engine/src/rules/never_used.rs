@@ -9,6 +9,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::NeverUsed,
     title: "Key never used",
     default_severity: Severity::Medium,
+    escalated_severity: None,
+    escalation: None,
     rationale: "A key that was never used is a credential with no purpose: the integration it \
         was made for was never set up, or uses another key. It can read the whole account, and \
         IT Glue's inactivity revocation does not reliably catch it.",
@@ -56,5 +58,5 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
             Evidence::default(),
         ),
     };
-    out.push(Draft::new(&RULE, RULE.default_severity, message, evidence));
+    out.push(ctx.draft(&RULE, message, evidence));
 }

@@ -8,6 +8,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::NoUsageEvidence,
     title: "No usage evidence",
     default_severity: Severity::Info,
+    escalated_severity: None,
+    escalation: None,
     rationale: "Without a last-used date or activity-log evidence, keyaudit cannot tell an idle \
         key from a busy one, so idle and never-used keys go unnoticed.",
     remediation: "IT Glue's API Keys page shows no last use: record it in the inventory you \
@@ -19,14 +21,15 @@ pub(super) const RULE: Rule = Rule {
     check,
 };
 
-fn check(_ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     if key.usage.is_unknown() {
-        out.push(Draft::new(
-            &RULE,
-            RULE.default_severity,
-            "No last use is known for this key, so whether it is idle cannot be judged."
-                .to_string(),
-            Evidence::default(),
-        ));
+        out.push(
+            ctx.draft(
+                &RULE,
+                "No last use is known for this key, so whether it is idle cannot be judged."
+                    .to_string(),
+                Evidence::default(),
+            ),
+        );
     }
 }

@@ -11,6 +11,11 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::PasswordAccess,
     title: "Password Access not allowed by policy",
     default_severity: Severity::High,
+    escalated_severity: Some(Severity::Critical),
+    escalation: Some(
+        "the key also has an unnamed-key, generic-name or never-used finding, or is idle for \
+         idle.high_after_days (80) days or more",
+    ),
     rationale: "Password Access lets a key read every password stored in the IT Glue account; it \
         is the only per-key privilege IT Glue has. Least privilege asks that only keys whose \
         integration needs it hold it, each with a recorded reason.",
@@ -54,7 +59,7 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
 
     let mut escalated_by: Vec<RuleCode> = out
         .iter()
-        .filter(|draft| escalates(draft))
+        .filter(|draft| escalates(ctx, draft))
         .map(|draft| draft.rule.code)
         .collect();
     escalated_by.sort();
@@ -69,9 +74,8 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         )),
         _ => message.push_str(", and no allowance in the policy covers it"),
     }
-    let severity = if escalated_by.is_empty() {
-        RULE.default_severity
-    } else {
+    let escalate = !escalated_by.is_empty();
+    if escalate {
         let reasons: Vec<String> = escalated_by
             .iter()
             .map(|code| escalation_reason(*code, ctx, key))
@@ -80,8 +84,7 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
             "; it is critical because the key is also {}",
             join_and(&reasons)
         ));
-        Severity::Critical
-    };
+    }
     message.push('.');
 
     let evidence = Evidence {
@@ -94,16 +97,23 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         escalated_by,
         ..Evidence::default()
     };
-    let mut draft = Draft::new(&RULE, severity, message, evidence);
-    draft.base_severity = RULE.default_severity;
+    let mut draft = ctx.draft(&RULE, message, evidence);
+    if escalate {
+        draft.escalate(Severity::Critical);
+    }
     out.push(draft);
 }
 
 /// True when an earlier finding on the key makes Password Access critical.
-fn escalates(draft: &Draft) -> bool {
+/// Judged on the facts, not on severities, so that `[severity]` overrides
+/// do not change which keys escalate.
+fn escalates(ctx: &Context<'_>, draft: &Draft) -> bool {
     match draft.rule.code {
         RuleCode::UnnamedKey | RuleCode::GenericName | RuleCode::NeverUsed => true,
-        RuleCode::IdleKey => draft.severity >= Severity::High,
+        RuleCode::IdleKey => draft
+            .evidence
+            .days_idle
+            .is_some_and(|days| days >= ctx.policy.idle.high_after_days),
         _ => false,
     }
 }

@@ -9,6 +9,8 @@ pub(super) const RULE: Rule = Rule {
     code: RuleCode::UnnamedKey,
     title: "Unnamed key",
     default_severity: Severity::High,
+    escalated_severity: None,
+    escalation: None,
     rationale: "A key without a name cannot be tied to an integration or an owner, so no one can \
         say whether it is still needed, and it cannot be revoked with confidence after an \
         incident.",
@@ -22,11 +24,10 @@ pub(super) const RULE: Rule = Rule {
     check,
 };
 
-fn check(_ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
+fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     if naming::is_blank(&key.key.name) {
-        out.push(Draft::new(
+        out.push(ctx.draft(
             &RULE,
-            RULE.default_severity,
             "This key has no name, so no one can tell which integration or owner it belongs to."
                 .to_string(),
             Evidence::default(),

@@ -27,12 +27,12 @@ pub fn fp(n: u32) -> KeyFingerprint {
 }
 
 /// A well-kept active key: descriptive name, fingerprint, used yesterday,
-/// no Password Access, created long ago.
+/// no Password Access, created 200 days ago (inside the rotation period).
 pub fn key(name: &str, n: u32) -> ApiKey {
     ApiKey {
         fingerprint: Some(fp(n)),
         password_access: Some(false),
-        created_at: Some(days_ago(400)),
+        created_at: Some(days_ago(200)),
         last_used: LastUse::At(days_ago(1)),
         owner: Some("J. Smith".into()),
         ..ApiKey::named(name)
