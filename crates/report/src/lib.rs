@@ -68,6 +68,7 @@ use std::str::FromStr;
 use keyaudit_model::AuditReport;
 
 pub mod csv;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -126,7 +126,7 @@ fn write_header(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn new_table<const N: usize>(options: &RenderOptions, header: [&str; N]) -> Table {
+pub(crate) fn new_table<const N: usize>(options: &RenderOptions, header: [&str; N]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL)
@@ -208,7 +208,7 @@ fn key_row(key: &KeyRecord, options: &RenderOptions) -> Row {
 
 /// A cell coloured by severity when colour is on: critical red bold, high
 /// red, medium yellow, low cyan, info dim.
-fn severity_cell(content: String, severity: Severity, options: &RenderOptions) -> Cell {
+pub(crate) fn severity_cell(content: String, severity: Severity, options: &RenderOptions) -> Cell {
     let cell = Cell::new(content);
     if !options.color {
         return cell;
