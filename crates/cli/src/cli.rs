@@ -13,7 +13,9 @@ use keyaudit_model::Severity;
   keyaudit audit --demo
   keyaudit audit --inventory api-keys.tsv --as-of 2026-11-26
   keyaudit audit --inventory api-keys.csv --policy keyaudit.toml --output report.json
-  keyaudit init --output keyaudit.toml")]
+  keyaudit init --output keyaudit.toml
+  keyaudit diff last-month.json this-month.json
+  keyaudit rules")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -40,6 +42,83 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
   keyaudit init --output policies/keyaudit.toml
   keyaudit init --output -        # print to stdout")]
     Init(InitArgs),
+    /// Check a policy file and print every error with its line and column.
+    #[command(after_help = "Examples:
+  keyaudit check-policy keyaudit.toml
+
+Exit codes: 0 the policy is valid; 2 it has errors (all are printed).")]
+    CheckPolicy(CheckPolicyArgs),
+    /// List the rules: code, severity, compliance controls, policy settings.
+    #[command(after_help = "Examples:
+  keyaudit rules
+  keyaudit rules --format json
+  keyaudit rules --format markdown > RULES.md")]
+    Rules(RulesArgs),
+    /// Compare two JSON reports: keys added and removed, findings new,
+    /// resolved, persisting and changed.
+    #[command(after_help = "Examples:
+  keyaudit diff 2026-10.json 2026-11.json
+  keyaudit diff 2026-10.json 2026-11.json --format markdown --output changes.md
+  keyaudit diff baseline.json current.json --fail-on high   # CI gate
+
+Exit codes: 0 no new or worsened open finding at or above --fail-on;
+1 there is one; 2 bad input.")]
+    Diff(DiffArgs),
+}
+
+/// Arguments of `keyaudit check-policy`.
+#[derive(Debug, Args)]
+pub struct CheckPolicyArgs {
+    /// The policy file to check.
+    #[arg(value_name = "FILE")]
+    pub policy: PathBuf,
+}
+
+/// Arguments of `keyaudit rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CatalogueFormat::Table)]
+    pub format: CatalogueFormat,
+}
+
+/// Formats of `keyaudit rules` and `keyaudit diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogueFormat {
+    /// Terminal table.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
+/// Arguments of `keyaudit diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`keyaudit audit --format json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Output format. Default: from the --output extension (.json, .md), else table.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<CatalogueFormat>,
+
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when a new or worsened open finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Colour in the table: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
 }
 
 /// Arguments of `keyaudit audit`.
@@ -59,7 +138,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Output format. Default: from the --output extension (.csv, .json), else table.
+    /// Output format. Default: from the --output extension (.csv, .json, .md, .html), else table.
     #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
@@ -78,6 +157,11 @@ pub struct AuditArgs {
     /// Colour in the table: auto (terminal and no NO_COLOR), always or never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
+
+    /// Compare with an earlier JSON report: every finding gets a delta
+    /// (new, unchanged, worsened, improved).
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
 
     /// Audit the bundled demo account instead of your own inventory.
     #[arg(long, conflicts_with_all = ["inventory", "policy"])]
@@ -109,6 +193,10 @@ pub enum FormatArg {
     Csv,
     /// The full report (keyaudit.report/v1).
     Json,
+    /// Markdown for wikis, tickets and pull requests.
+    Markdown,
+    /// One self-contained HTML page (no scripts, no external resources), printable to PDF.
+    Html,
 }
 
 /// `--view` values.

@@ -1,4 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod check_policy;
+pub mod diff;
 pub mod init;
+pub mod rules;

@@ -3,27 +3,39 @@
 
 use std::process::ExitCode;
 
-use keyaudit_model::AuditReport;
+use keyaudit_model::{AuditReport, Severity};
+use keyaudit_report::diff::ReportDiff;
 
 use crate::cli::FailOn;
 
-/// Exit code of a run with findings: `--fail-on` applies to open findings only.
+/// Exit code of a run with findings at or above `--fail-on`.
 pub const FINDINGS: u8 = 1;
 /// Exit code for bad input, a bad policy or bad usage.
 pub const BAD_INPUT: u8 = 2;
 
-/// Decides the exit code of a completed audit from its report.
+/// Decides the exit code of a completed audit from its report: `--fail-on`
+/// applies to open findings only.
 pub fn exit_code(report: &AuditReport, fail_on: FailOn) -> ExitCode {
-    let failed = fail_on.threshold().is_some_and(|threshold| {
+    gate(
+        fail_on,
         report
             .findings
             .iter()
-            .any(|f| f.is_open() && f.severity >= threshold)
-    });
-    if failed {
-        ExitCode::from(FINDINGS)
-    } else {
-        ExitCode::SUCCESS
+            .filter(|f| f.is_open())
+            .map(|f| f.severity),
+    )
+}
+
+/// Decides the exit code of `keyaudit diff`: `--fail-on` applies to open
+/// findings that are new or worse than in the old report.
+pub fn diff_exit_code(diff: &ReportDiff, fail_on: FailOn) -> ExitCode {
+    gate(fail_on, diff.new_or_worsened().map(|f| f.severity()))
+}
+
+fn gate(fail_on: FailOn, mut severities: impl Iterator<Item = Severity>) -> ExitCode {
+    match fail_on.threshold() {
+        Some(threshold) if severities.any(|s| s >= threshold) => ExitCode::from(FINDINGS),
+        _ => ExitCode::SUCCESS,
     }
 }
 

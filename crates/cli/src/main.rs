@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod exit;
 mod output;
+mod saved_report;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(args) => commands::audit::run(args),
         Command::Init(args) => commands::init::run(args),
+        Command::CheckPolicy(args) => commands::check_policy::run(args),
+        Command::Rules(args) => commands::rules::run(args),
+        Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => code,

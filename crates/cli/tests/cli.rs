@@ -41,7 +41,7 @@ fn dir_entries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn demo_raises_every_rule_of_the_foundation() {
+fn demo_raises_every_rule_but_naming_convention() {
     let report = demo_json();
     let mut rules: Vec<&str> = report["findings"]
         .as_array()
@@ -61,6 +61,7 @@ fn demo_raises_every_rule_of_the_foundation() {
             "never-used",
             "no-usage-evidence",
             "password-access",
+            "rotation-due",
             "unnamed-key"
         ]
     );
@@ -336,4 +337,159 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("yesterday"));
+}
+
+#[test]
+fn rules_json_lists_every_rule_with_compliance() {
+    let out = stdout_of(&["rules", "--format", "json"]);
+    let rules: Value = serde_json::from_str(&out).unwrap();
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() >= 10, "{out}");
+    for rule in rules {
+        assert!(
+            !rule["compliance"].as_array().unwrap().is_empty(),
+            "{rule}"
+        );
+        let code = rule["code"].as_str().unwrap();
+        let doc = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/rules")
+            .join(format!("{code}.md"));
+        assert!(doc.exists(), "no page for {code}");
+    }
+    for format in ["table", "markdown"] {
+        assert!(stdout_of(&["rules", "--format", format]).contains("password-access"));
+    }
+}
+
+#[test]
+fn check_policy_reports_all_errors_or_says_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(
+        dir.path(),
+        "good.toml",
+        "[[mute]]\nrule = \"rotation-due\"\nkey = \"myITprocess\"\nreason = \"vendor cannot rotate before Q1\"\nexpires = \"2027-01-31\"\n",
+    );
+    keyaudit()
+        .args(["check-policy", &good])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("valid (0 allowances, 1 mute"));
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        "[naming]\npattern = \"(unclosed\"\n\n[[mute]]\nrule = \"no-such-rule\"\nkey = \"x\"\nreason = \"\"\nexpires = \"31/01/2027\"\n",
+    );
+    let assert = keyaudit().args(["check-policy", &bad]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for place in ["bad.toml:2:", "bad.toml:5:", "bad.toml:7:", "bad.toml:8:"] {
+        assert!(stderr.contains(place), "{place} missing in {stderr}");
+    }
+    assert!(stderr.lines().all(|l| l.starts_with("error: ")), "{stderr}");
+}
+
+#[test]
+fn demo_mute_is_reported_and_does_not_fail_the_run() {
+    let report = demo_json();
+    let muted: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "muted")
+        .collect();
+    assert_eq!(muted.len(), 1);
+    assert_eq!(muted[0]["rule"], "rotation-due");
+    assert!(muted[0]["mute"]["reason"].as_str().unwrap().contains("HaloPSA"));
+    assert_eq!(report["summary"]["muted"], 1);
+    assert!(report["policy"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    // The muted finding is low; with --fail-on low the open lows still fail it.
+    keyaudit()
+        .args(["audit", "--demo", "--fail-on", "low"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn diff_classifies_changes_and_gates_on_new_or_worsened() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    keyaudit()
+        .args(["audit", "--demo", "--fail-on", "never", "-o", old.to_str().unwrap()])
+        .assert()
+        .code(0);
+    keyaudit()
+        .args([
+            "audit", "--demo", "--fail-on", "never", "--as-of", "2026-12-20", "-o",
+            new.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0);
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = keyaudit()
+        .args(["diff", old, new, "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(diff["schema"], "keyaudit.diff/v1");
+    let changed: Vec<&Value> = diff["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["change"] == "changed")
+        .collect();
+    assert_eq!(changed.len(), 1, "{diff}");
+    assert_eq!(changed[0]["rule"], "idle-key");
+    assert_eq!(changed[0]["delta"], "worsened");
+    assert_eq!(changed[0]["old"]["severity"], "medium");
+    assert_eq!(changed[0]["new"]["severity"], "high");
+    // A worsened high finding fails a high gate; nothing new is critical.
+    keyaudit().args(["diff", old, new]).assert().code(1);
+    keyaudit()
+        .args(["diff", old, new, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    // Same report twice: nothing new or worse.
+    keyaudit().args(["diff", old, old]).assert().code(0);
+}
+
+#[test]
+fn baseline_marks_every_finding_with_a_delta() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    keyaudit()
+        .args(["audit", "--demo", "--fail-on", "never", "-o", old.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let out = stdout_of(&[
+        "audit", "--demo", "--as-of", "2026-12-20", "--format", "json", "--baseline",
+        old.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let deltas: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(deltas.iter().filter(|d| **d == "worsened").count(), 1);
+    assert!(deltas.iter().all(|d| ["unchanged", "worsened", "new"].contains(d)));
+    assert_eq!(report["baseline"]["as_of"], "2026-11-16T00:00:00Z");
+}
+
+#[test]
+fn a_report_of_another_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let v2 = write(dir.path(), "v2.json", "{\"schema\": \"keyaudit.report/v2\"}");
+    let other = write(dir.path(), "other.json", "{\"hello\": 1}");
+    keyaudit()
+        .args(["diff", &v2, &v2])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("keyaudit.report/v2"));
+    keyaudit()
+        .args(["diff", &other, &other])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a keyaudit report"));
 }

@@ -11,7 +11,7 @@ use keyaudit_engine::{AuditInput, ValidPolicy, audit, parse_policy};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
 use crate::cli::{AuditArgs, ColorArg, FormatArg, ViewArg};
-use crate::{demo, exit, output};
+use crate::{demo, exit, output, saved_report};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
@@ -25,7 +25,11 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     };
     let as_of = as_of_arg.or(demo_as_of).unwrap_or_else(Utc::now);
 
-    let report = audit(&AuditInput { inventory: &inventory }, &policy, as_of);
+    let mut report = audit(&AuditInput { inventory: &inventory }, &policy, as_of);
+    if let Some(path) = &args.baseline {
+        let baseline = saved_report::load(path)?;
+        keyaudit_report::diff::annotate(&mut report, &baseline, &path.display().to_string());
+    }
     if !args.quiet {
         for diagnostic in &report.diagnostics {
             eprintln!("{diagnostic}");
@@ -78,6 +82,8 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
         match ext.as_str() {
             "csv" => Some(FormatArg::Csv),
             "json" => Some(FormatArg::Json),
+            "md" | "markdown" => Some(FormatArg::Markdown),
+            "html" | "htm" => Some(FormatArg::Html),
             _ => None,
         }
     });
@@ -85,10 +91,13 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
         FormatArg::Table => Format::Table,
         FormatArg::Csv => Format::Csv,
         FormatArg::Json => Format::Json,
+        FormatArg::Markdown => Format::Markdown,
+        FormatArg::Html => Format::Html,
     }
 }
 
-fn use_color(choice: ColorArg, to_terminal: bool) -> bool {
+/// Whether to colour a table: `--color`, then `NO_COLOR`, then whether stdout is a terminal.
+pub fn use_color(choice: ColorArg, to_terminal: bool) -> bool {
     match choice {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -120,6 +129,8 @@ mod tests {
     fn format_follows_the_extension_unless_given() {
         assert_eq!(choose_format(None, Some(Path::new("r.CSV"))), Format::Csv);
         assert_eq!(choose_format(None, Some(Path::new("r.json"))), Format::Json);
+        assert_eq!(choose_format(None, Some(Path::new("r.md"))), Format::Markdown);
+        assert_eq!(choose_format(None, Some(Path::new("r.html"))), Format::Html);
         assert_eq!(choose_format(None, Some(Path::new("r.txt"))), Format::Table);
         assert_eq!(choose_format(None, None), Format::Table);
         assert_eq!(

@@ -1,0 +1,47 @@
+//! `keyaudit diff`: what changed between two reports.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use keyaudit_report::RenderOptions;
+use keyaudit_report::diff::{diff, render_json, render_markdown, render_table};
+
+use crate::cli::{CatalogueFormat, DiffArgs};
+use crate::commands::audit::use_color;
+use crate::{exit, output, saved_report};
+
+/// Runs `keyaudit diff`.
+pub fn run(args: DiffArgs) -> Result<ExitCode> {
+    let old = saved_report::load(&args.old)?;
+    let new = saved_report::load(&args.new)?;
+    let changes = diff(&old, &new);
+
+    let format = args
+        .format
+        .or_else(|| format_of(args.output.as_deref()?))
+        .unwrap_or(CatalogueFormat::Table);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let options = RenderOptions {
+        color: use_color(args.color, to_terminal),
+    };
+    let write = |out: &mut dyn Write| match format {
+        CatalogueFormat::Table => render_table(&changes, &options, out),
+        CatalogueFormat::Json => render_json(&changes, out),
+        CatalogueFormat::Markdown => render_markdown(&changes, out),
+    };
+    match &args.output {
+        Some(path) => output::write_file(path, write)?,
+        None => output::write_stdout(write)?,
+    }
+    Ok(exit::diff_exit_code(&changes, args.fail_on))
+}
+
+fn format_of(path: &Path) -> Option<CatalogueFormat> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(CatalogueFormat::Json),
+        "md" | "markdown" => Some(CatalogueFormat::Markdown),
+        _ => None,
+    }
+}
