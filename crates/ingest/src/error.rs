@@ -4,7 +4,8 @@
 use keyaudit_model::SourceLocation;
 use thiserror::Error;
 
-/// Why an inventory could not be read.
+/// Why an inventory or a usage file could not be read, or a usage option
+/// (`--timezone`, `--usage-window`) is not valid.
 ///
 /// Values quoted in messages have already been redacted: a full API key never
 /// appears in an error.
@@ -12,7 +13,7 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum IngestError {
     /// The file could not be read.
-    #[error("{file}: cannot read the file ({source}); expected a readable inventory file")]
+    #[error("{file}: cannot read the file ({source}); expected a readable file")]
     Io {
         /// The file as the user named it.
         file: String,
@@ -162,6 +163,96 @@ pub enum IngestError {
         count: usize,
         /// Where the matching keys were read, `file:row` joined by `; `.
         candidates: String,
+    },
+
+    /// A command-line value (`--timezone`, `--usage-window`) is not valid.
+    #[error("{option}: found `{value}`; expected {expected}")]
+    InvalidOption {
+        /// The option, e.g. `--timezone`.
+        option: &'static str,
+        /// The value given, shortened.
+        value: String,
+        /// What the option accepts.
+        expected: String,
+    },
+
+    /// A required value is absent or empty (a usage event without a time,
+    /// a usage header without a window).
+    #[error("{location}: found no {what}; expected {expected}")]
+    MissingValue {
+        /// File, row (or line) and column (or field).
+        location: SourceLocation,
+        /// What is missing, e.g. `created-at`.
+        what: String,
+        /// What would be valid.
+        expected: String,
+    },
+
+    /// An activity-log export has no column giving the event's time.
+    #[error("{location}: found headers {found}; expected a date/time column (one of: {accepted})")]
+    MissingTimeColumn {
+        /// The file and the header row.
+        location: SourceLocation,
+        /// The headers found, quoted.
+        found: String,
+        /// The accepted names.
+        accepted: String,
+    },
+
+    /// Two columns of an activity-log export give the same field.
+    #[error(
+        "{location}: found both \"{first}\" and \"{second}\", which both give the event's {field}; \
+         expected only one of them"
+    )]
+    DuplicateUsageColumn {
+        /// File, header row and the second column.
+        location: SourceLocation,
+        /// The first column.
+        first: String,
+        /// The second column.
+        second: String,
+        /// The field both give.
+        field: &'static str,
+    },
+
+    /// A `fetch-usage` file whose header says the fetch was incomplete, read
+    /// without `--allow-partial`.
+    #[error(
+        "{location}: found `false`: the header says the fetch was incomplete; \
+         expected a complete fetch — re-run fetch-usage or pass --allow-partial \
+         (the report then says the evidence is partial)"
+    )]
+    IncompleteFetch {
+        /// File, header line and the `complete` field.
+        location: SourceLocation,
+    },
+
+    /// A `fetch-usage` file holding another number of events than its header
+    /// declares, read without `--allow-partial`.
+    #[error(
+        "{file}: header says {declared} events, file holds {found}; the fetch was incomplete \
+         — re-run fetch-usage or pass --allow-partial"
+    )]
+    EventCountMismatch {
+        /// The file as the user named it.
+        file: String,
+        /// The count the header declares.
+        declared: u64,
+        /// The events the file holds.
+        found: u64,
+    },
+
+    /// A `fetch-usage` file whose last line is cut short.
+    #[error(
+        "{location}: found a last line without a newline that is not valid JSON ({problem}); \
+         the file looks truncated — expected one complete log resource per line: \
+         re-run fetch-usage, or pass --allow-partial to read the complete lines"
+    )]
+    Truncated {
+        /// File and line.
+        location: SourceLocation,
+        /// The JSON parser's message, with the column.
+        problem: String,
     },
 }
 

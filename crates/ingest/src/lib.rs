@@ -1,9 +1,15 @@
-//! Parsers for keyaudit's inputs: IT Glue API key inventories.
+//! Parsers for keyaudit's inputs: IT Glue API key inventories and usage
+//! evidence (activity logs).
 //!
 //! An inventory is a table of keys the user copied from IT Glue's settings
 //! page (Admin → Settings → API Keys) or keeps as CSV, TSV, semicolon-separated
 //! text or JSON. [`parse_inventory`] reads one file, [`merge_inventories`]
 //! merges several, [`load_inventories`] does both from paths.
+//!
+//! Usage evidence — a saved `/logs` JSON:API response, the JSONL that
+//! `keyaudit fetch-usage` writes, or an Activity Logs CSV export — is
+//! streamed event by event by [`read_usage`] / [`read_usage_file`]; see the
+//! [`usage`] module for the formats, time zones and window rules.
 //!
 //! Full API keys found anywhere in an input are redacted at once and reported
 //! as [`Exposure`](keyaudit_model::Exposure)s; see [`redact_secrets`].
@@ -36,7 +42,12 @@
 mod error;
 mod inventory;
 mod redact;
+mod tabular;
+pub mod usage;
 
 pub use error::IngestError;
 pub use inventory::{ParsedInventory, load_inventories, merge_inventories, parse_inventory};
 pub use redact::{FoundSecret, redact_secrets};
+pub use usage::{
+    Tz, UsageOptions, UsageRead, parse_timezone, parse_usage_window, read_usage, read_usage_file,
+};

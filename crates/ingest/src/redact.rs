@@ -62,6 +62,21 @@ pub(crate) fn is_secret_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '/' | '=')
 }
 
+/// A cheap pre-check for the hot paths: false when `bytes` certainly holds
+/// no full key, so that the regex of [`find_secrets`] runs only on the rare
+/// texts that may. A full key has `ITG` (any case), a dot, 32 hex digits and
+/// another dot: the check looks at each dot for `ITG` before it and a dot 33
+/// bytes after it.
+pub(crate) fn may_contain_full_key(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', bytes).any(|dot| {
+        dot >= 3
+            && bytes
+                .get(dot - 3..dot)
+                .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"itg"))
+            && bytes.get(dot + 33) == Some(&b'.')
+    })
+}
+
 /// Finds every full key in `text` without changing it.
 pub(crate) fn find_secrets(text: &str) -> Vec<FoundSecret> {
     FULL_KEY
@@ -137,6 +152,37 @@ mod tests {
     fn eight_secret_characters_make_a_full_key() {
         let (_, found) = redact_secrets(&format!("ITG.{HEX}.12345678"));
         assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn pre_check_never_misses_a_full_key() {
+        for text in [
+            format!("ITG.{HEX}.12345678"),
+            format!("ua itg.{}.AbC+/=_-12 x", HEX.to_uppercase()),
+            format!("iTg.{HEX}.zzzzzzzz"),
+        ] {
+            assert!(may_contain_full_key(text.as_bytes()), "{text}");
+            assert!(!find_secrets(&text).is_empty(), "{text}");
+        }
+        for text in [
+            "",
+            "ITG.",
+            "python-requests/2.31.0",
+            "10.0.0.1",
+            "ITG.abc.def",
+        ] {
+            assert!(!may_contain_full_key(text.as_bytes()), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pre_check_agrees_with_the_regex(prefix in ".{0,20}", hex in "[0-9a-fA-F]{32}", secret in "[A-Za-z0-9_+/=-]{0,12}", suffix in ".{0,20}") {
+            let text = format!("{prefix}ITG.{hex}.{secret}{suffix}");
+            if !find_secrets(&text).is_empty() {
+                proptest::prop_assert!(may_contain_full_key(text.as_bytes()));
+            }
+        }
     }
 
     #[test]

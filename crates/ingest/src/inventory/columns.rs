@@ -1,6 +1,8 @@
 //! Inventory columns: the fields keyaudit reads and the header names that
 //! give them.
 
+use crate::tabular::normalise;
+
 /// A field of a key that an inventory column (or JSON field) gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Field {
@@ -88,25 +90,6 @@ impl Field {
                 .iter()
                 .any(|alias| normalise(alias) == wanted)
         })
-    }
-}
-
-/// A header as compared: lower case, without whitespace, `-` or `_`.
-pub(crate) fn normalise(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Quoted, comma-separated list of texts.
-pub(crate) fn quoted_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    let items: Vec<String> = items.into_iter().map(|s| format!("\"{s}\"")).collect();
-    if items.is_empty() {
-        "none".to_string()
-    } else {
-        items.join(", ")
     }
 }
 

@@ -4,35 +4,12 @@ use std::borrow::Cow;
 
 use keyaudit_model::SourceLocation;
 
-use super::columns::{Field, quoted_list};
+use super::columns::Field;
 use super::{Cell, Collector, FieldCell, ParsedInventory, Row};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::redact::redact_secrets;
-
-/// Picks the delimiter from the first non-empty line: the most frequent of
-/// tab, comma and semicolon outside double quotes; tab wins ties, then comma.
-pub(crate) fn detect_delimiter(text: &str) -> (u8, &'static str) {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let (mut tabs, mut commas, mut semicolons) = (0usize, 0usize, 0usize);
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '\t' if !quoted => tabs += 1,
-            ',' if !quoted => commas += 1,
-            ';' if !quoted => semicolons += 1,
-            _ => {}
-        }
-    }
-    if tabs >= commas && tabs >= semicolons {
-        (b'\t', "tsv")
-    } else if commas >= semicolons {
-        (b',', "csv")
-    } else {
-        (b';', "semicolon")
-    }
-}
+use crate::tabular::{detect_delimiter, quoted_list};
 
 /// The header row: column labels and which column gives which field.
 struct Header {
@@ -164,20 +141,4 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
         collector.add_row(&parsed)?;
     }
     Ok(collector.finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delimiter_is_the_most_frequent_outside_quotes() {
-        assert_eq!(detect_delimiter("Name,Key,Owner\n").1, "csv");
-        assert_eq!(detect_delimiter("\n\n  \nName;Key;Owner\n").1, "semicolon");
-        assert_eq!(detect_delimiter("Name\tKey\n").1, "tsv");
-        assert_eq!(detect_delimiter("\"a;b;c\",Name\n").1, "csv");
-        assert_eq!(detect_delimiter("Name,Key\tOwner;X\n").1, "tsv");
-        assert_eq!(detect_delimiter("Name,Key;Owner\n").1, "csv");
-        assert_eq!(detect_delimiter("Name\n").1, "tsv");
-    }
 }

@@ -11,11 +11,12 @@ use std::ops::Range;
 use keyaudit_model::{KeyFingerprint, SourceLocation};
 use serde_json::{Map, Value};
 
-use super::columns::{Field, normalise, quoted_list};
+use super::columns::Field;
 use super::{Cell, Collector, FieldCell, ParsedInventory, Row};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::redact::{find_secrets, is_secret_char, redact_secrets};
+use crate::tabular::{normalise, quoted_list};
 
 /// Follows each masked key that replaced a secret in the raw text.
 const MARK: char = '\u{E000}';

@@ -1,0 +1,363 @@
+//! Event times: a hand-written parser for the forms usage files use (the
+//! hot path of every usage format), and the reading of naive local times
+//! in an IANA time zone.
+//!
+//! Accepted forms (surrounding whitespace ignored):
+//!
+//! | form | example |
+//! |---|---|
+//! | RFC 3339 / ISO 8601 with an offset | `2024-03-14T14:05:09Z`, `2024-03-14T14:05:09.123+01:00`, `2024-03-14 14:05:09+0100` |
+//! | ISO, naive | `2024-03-14 14:05`, `2024-03-14 14:05:09`, `2024-03-14T14:05:09`, `2024-03-14` |
+//! | US, 12-hour | `03/14/2024 02:05 PM`, `3/14/2024 2:05:09 pm` |
+//! | US, 24-hour | `03/14/2024 14:05`, `03/14/2024 14:05:09`, `03/14/2024` |
+//!
+//! A time with an offset is taken as given; a naive one is read in the
+//! time zone of the read (`--timezone`). A date alone is midnight.
+
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta,
+    TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+/// The forms accepted, for messages.
+pub(crate) const TIME_FORMS: &str = "a time such as 03/14/2024 02:05 PM, 03/14/2024 02:05:09 PM, \
+     03/14/2024 14:05, 2024-03-14 14:05, 2024-03-14 14:05:09, 2024-03-14T14:05:09, \
+     or RFC 3339 with an offset such as 2024-03-14T14:05:09Z";
+
+/// The time zone naive times are read in, with a fast path for UTC.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Zone {
+    tz: Tz,
+    utc: bool,
+}
+
+impl Zone {
+    /// The zone `tz`; UTC and its aliases take a fast path.
+    pub(crate) fn new(tz: Tz) -> Self {
+        let utc = matches!(
+            tz,
+            Tz::UTC
+                | Tz::Etc__UTC
+                | Tz::Etc__UCT
+                | Tz::UCT
+                | Tz::Etc__Universal
+                | Tz::Universal
+                | Tz::Etc__Zulu
+                | Tz::Zulu
+                | Tz::Etc__GMT
+                | Tz::GMT
+                | Tz::Etc__GMT0
+                | Tz::Etc__GMTPlus0
+                | Tz::Etc__GMTMinus0
+                | Tz::GMT0
+                | Tz::GMTPlus0
+                | Tz::GMTMinus0
+                | Tz::Etc__Greenwich
+                | Tz::Greenwich
+        );
+        Self { tz, utc }
+    }
+
+    /// The zone's IANA name.
+    pub(crate) fn name(self) -> &'static str {
+        self.tz.name()
+    }
+
+    /// Reads a naive local time in the zone.
+    ///
+    /// A time in a daylight-saving gap (spring forward: 02:30 does not exist
+    /// in New York on 2024-03-10) is read with the offset in force before
+    /// the gap, so 02:30 EST = 07:30 UTC (= 03:30 EDT), as java.time and
+    /// Python's `zoneinfo` do. A time in an overlap (fall back: 01:30 happens
+    /// twice) is the earlier of the two instants (01:30 EDT).
+    pub(crate) fn localize(self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        if self.utc {
+            return Some(naive.and_utc());
+        }
+        match self.tz.from_local_datetime(&naive) {
+            LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+            LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),
+            LocalResult::None => {
+                // The offset a day earlier is the one before the gap (no zone
+                // has two transitions within a day).
+                let before = naive.checked_sub_signed(TimeDelta::days(1))?;
+                let offset = self.tz.offset_from_utc_datetime(&before).fix();
+                naive.checked_sub_offset(offset).map(|utc| utc.and_utc())
+            }
+        }
+    }
+}
+
+/// Reads digits at a position.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    /// Between `min` and `max` ASCII digits as a number.
+    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+        let mut value: u32 = 0;
+        let mut count = 0;
+        while count < max {
+            match self.bytes.get(self.at) {
+                Some(b) if b.is_ascii_digit() => {
+                    value = value * 10 + u32::from(b - b'0');
+                    self.at += 1;
+                    count += 1;
+                }
+                _ => break,
+            }
+        }
+        (count >= min).then_some(value)
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.bytes.get(self.at) == Some(&byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_ci(&mut self, word: &[u8]) -> bool {
+        let end = self.at + word.len();
+        if self
+            .bytes
+            .get(self.at..end)
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        {
+            self.at = end;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn spaces(&mut self) -> usize {
+        let start = self.at;
+        while self.eat(b' ') {}
+        self.at - start
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    /// A fraction of a second after the dot: 1 to 9 digits kept, more ignored.
+    fn nanos(&mut self) -> Option<u32> {
+        let start = self.at;
+        let mut nanos: u32 = 0;
+        let mut scale = 100_000_000;
+        while let Some(b) = self.bytes.get(self.at).filter(|b| b.is_ascii_digit()) {
+            nanos += u32::from(b - b'0') * scale;
+            scale /= 10;
+            self.at += 1;
+        }
+        (self.at > start).then_some(nanos)
+    }
+
+    /// `Z`, `+HH:MM`, `+HHMM` or `+HH` as seconds east of UTC.
+    fn offset(&mut self) -> Option<Option<i32>> {
+        if self.eat(b'Z') || self.eat(b'z') {
+            return Some(Some(0));
+        }
+        let sign = if self.eat(b'+') {
+            1
+        } else if self.eat(b'-') {
+            -1
+        } else {
+            return Some(None);
+        };
+        let hours = self.digits(2, 2)?;
+        let colon = self.eat(b':');
+        let minutes = match self.digits(2, 2) {
+            Some(m) => m,
+            None if !colon => 0,
+            None => return None,
+        };
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+        Some(Some(sign * seconds))
+    }
+}
+
+/// Parses an event time in one of the forms of [`TIME_FORMS`]; naive times
+/// are read in `zone`. `None` for anything else.
+pub(crate) fn parse_time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
+    let mut c = Cursor {
+        bytes: text.trim().as_bytes(),
+        at: 0,
+    };
+    let first = c.digits(1, 4)?;
+    let iso = c.at == 4;
+    let date = if iso {
+        if !c.eat(b'-') {
+            return None;
+        }
+        let month = c.digits(2, 2)?;
+        if !c.eat(b'-') {
+            return None;
+        }
+        let day = c.digits(2, 2)?;
+        NaiveDate::from_ymd_opt(i32::try_from(first).ok()?, month, day)?
+    } else if c.at <= 2 && c.eat(b'/') {
+        let day = c.digits(1, 2)?;
+        if !c.eat(b'/') {
+            return None;
+        }
+        let year = c.digits(4, 4)?;
+        NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, first, day)?
+    } else {
+        return None;
+    };
+    if c.done() {
+        return zone.localize(date.and_time(NaiveTime::MIN));
+    }
+    if !(iso && (c.eat(b'T') || c.eat(b't'))) && c.spaces() == 0 {
+        return None;
+    }
+    let mut hour = c.digits(if iso { 2 } else { 1 }, 2)?;
+    if !c.eat(b':') {
+        return None;
+    }
+    let minute = c.digits(2, 2)?;
+    let (mut second, mut nanos) = (0, 0);
+    if c.eat(b':') {
+        second = c.digits(2, 2)?;
+        if c.eat(b'.') || c.eat(b',') {
+            nanos = c.nanos()?;
+        }
+    }
+    let mut offset = None;
+    if iso {
+        offset = c.offset()?;
+    } else {
+        c.spaces();
+        let pm = if c.eat_ci(b"PM") {
+            Some(true)
+        } else if c.eat_ci(b"AM") {
+            Some(false)
+        } else {
+            None
+        };
+        if let Some(pm) = pm {
+            if !(1..=12).contains(&hour) {
+                return None;
+            }
+            hour = match (hour, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (h, false) => h,
+                (h, true) => h + 12,
+            };
+        }
+    }
+    if !c.done() {
+        return None;
+    }
+    let naive = date.and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?);
+    match offset {
+        Some(seconds) => naive
+            .checked_sub_offset(FixedOffset::east_opt(seconds)?)
+            .map(|utc| utc.and_utc()),
+        None => zone.localize(naive),
+    }
+}
+
+/// Parses an RFC 3339 time with an offset (the JSONL header's window).
+pub(crate) fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    #[test]
+    fn every_form_in_utc() {
+        let z = Zone::new(Tz::UTC);
+        let t = |s: &str| parse_time(s, z).unwrap_or_else(|| panic!("{s}"));
+        let at = utc(2024, 3, 14, 14, 5, 0);
+        let at9 = utc(2024, 3, 14, 14, 5, 9);
+        assert_eq!(t("03/14/2024 02:05 PM"), at);
+        assert_eq!(t("3/14/2024 2:05 pm"), at);
+        assert_eq!(t("03/14/2024 2:05PM"), at);
+        assert_eq!(t("03/14/2024 02:05:09 PM"), at9);
+        assert_eq!(t("03/14/2024 14:05"), at);
+        assert_eq!(t("03/14/2024 14:05:09"), at9);
+        assert_eq!(t("2024-03-14 14:05"), at);
+        assert_eq!(t("2024-03-14 14:05:09"), at9);
+        assert_eq!(t("2024-03-14T14:05:09"), at9);
+        assert_eq!(t(" 2024-03-14T14:05:09Z "), at9);
+        assert_eq!(t("2024-03-14T15:05:09+01:00"), at9);
+        assert_eq!(t("2024-03-14T15:05:09+0100"), at9);
+        assert_eq!(t("2024-03-14T09:05:09-05"), at9);
+        assert_eq!(
+            t("2024-03-14T14:05:09.250Z"),
+            at9 + TimeDelta::milliseconds(250)
+        );
+        assert_eq!(t("2024-03-14"), utc(2024, 3, 14, 0, 0, 0));
+        assert_eq!(t("03/14/2024"), utc(2024, 3, 14, 0, 0, 0));
+        assert_eq!(t("03/14/2024 12:05 AM"), utc(2024, 3, 14, 0, 5, 0));
+        assert_eq!(t("03/14/2024 12:05 PM"), utc(2024, 3, 14, 12, 5, 0));
+    }
+
+    #[test]
+    fn rejects_other_shapes() {
+        let z = Zone::new(Tz::UTC);
+        for s in [
+            "",
+            "yesterday",
+            "14/03/2024 10:00",
+            "2024-3-14",
+            "2024-03-14 25:00",
+            "2024-03-14 10:60",
+            "03/14/2024 13:05 PM",
+            "03/14/2024 0:05 AM",
+            "2024-02-30",
+            "2024-03-14T14:05:09+25:00",
+            "2024-03-14T14:05:09 junk",
+            "2024-03-14 14:05 PM",
+            "99999-01-01",
+            "03/14/24 10:00",
+        ] {
+            assert_eq!(parse_time(s, z), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn naive_times_in_a_zone_with_daylight_saving() {
+        let ny = Zone::new(Tz::America__New_York);
+        let t = |s: &str| parse_time(s, ny).unwrap_or_else(|| panic!("{s}"));
+        // EST (-5) before the switch, EDT (-4) after.
+        assert_eq!(t("03/10/2024 01:59 AM"), utc(2024, 3, 10, 6, 59, 0));
+        assert_eq!(t("03/10/2024 03:00 AM"), utc(2024, 3, 10, 7, 0, 0));
+        // The gap: 02:30 does not exist; read with the offset before it.
+        assert_eq!(t("03/10/2024 02:30 AM"), utc(2024, 3, 10, 7, 30, 0));
+        // The overlap: 01:30 happens twice; the earlier (EDT) wins.
+        assert_eq!(t("11/03/2024 01:30 AM"), utc(2024, 11, 3, 5, 30, 0));
+        assert_eq!(t("11/03/2024 02:30 AM"), utc(2024, 11, 3, 7, 30, 0));
+        // An offset overrides the zone.
+        assert_eq!(t("2024-03-10T02:30:00Z"), utc(2024, 3, 10, 2, 30, 0));
+        let berlin = Zone::new(Tz::Europe__Berlin);
+        assert_eq!(
+            parse_time("2024-07-01 12:00", berlin),
+            Some(utc(2024, 7, 1, 10, 0, 0))
+        );
+        assert_eq!(
+            parse_time("2024-01-15 12:00", berlin),
+            Some(utc(2024, 1, 15, 11, 0, 0))
+        );
+    }
+}
