@@ -126,7 +126,12 @@ pub struct DiffArgs {
 pub struct AuditArgs {
     /// Inventory file (CSV, TSV, semicolon-separated or JSON; a table copied
     /// from Admin → Settings → API Keys works as it is). Repeat to merge files.
-    #[arg(long, short = 'i', value_name = "FILE", required_unless_present = "demo")]
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "FILE",
+        required_unless_present = "demo"
+    )]
     pub inventory: Vec<PathBuf>,
 
     /// Policy file (keyaudit.toml); built-in defaults when absent.
@@ -176,7 +181,12 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to write the policy (`-` for stdout).
-    #[arg(long, short = 'o', value_name = "FILE", default_value = "keyaudit.toml")]
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "keyaudit.toml"
+    )]
     pub output: PathBuf,
 
     /// Overwrite the file if it exists.

@@ -32,7 +32,12 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<
         .prefix(".keyaudit-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write `{shown}`: cannot create a file in `{}`", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write `{shown}`: cannot create a file in `{}`",
+                dir.display()
+            )
+        })?;
     let mut out = BufWriter::new(temp);
     write(&mut out)
         .and_then(|()| out.flush())

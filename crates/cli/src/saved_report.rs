@@ -12,7 +12,9 @@ pub fn load(path: &Path) -> Result<AuditReport> {
     let shown = path.display();
     let text = fs::read_to_string(path).with_context(|| format!("cannot read `{shown}`"))?;
     let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!("`{shown}` is not JSON; expected a report written by `keyaudit audit --format json`")
+        format!(
+            "`{shown}` is not JSON; expected a report written by `keyaudit audit --format json`"
+        )
     })?;
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(REPORT_SCHEMA) => {}

@@ -152,7 +152,14 @@ fn no_csv_cell_can_start_a_formula() {
     );
     for view in ["findings", "keys"] {
         let out = stdout_of(&[
-            "audit", "--inventory", &inv, "--as-of", "2026-11-26", "--format", "csv", "--view",
+            "audit",
+            "--inventory",
+            &inv,
+            "--as-of",
+            "2026-11-26",
+            "--format",
+            "csv",
+            "--view",
             view,
         ]);
         let mut reader = csv::ReaderBuilder::new()
@@ -184,7 +191,15 @@ fn the_settings_page_paste_is_read_as_it_is() {
          \tITG.aaaabbbbccccddddeeeeffff00001111.*****\t<input type=\"checkbox\"/>\tRevoke\n\
          Enter Name\t\t<input type=\"checkbox\"/>\tGenerate API Key\n",
     );
-    let out = stdout_of(&["audit", "--inventory", &inv, "--as-of", "2026-11-26", "--format", "json"]);
+    let out = stdout_of(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]);
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["keys"].as_array().unwrap().len(), 3);
     let findings: Vec<(String, String, String)> = report["findings"]
@@ -204,9 +219,15 @@ fn the_settings_page_paste_is_read_as_it_is() {
             .iter()
             .any(|(r, s, n)| r == rule && s == sev && n == name)
     };
-    assert!(has("password-access", "high", "Vault export"), "{findings:?}");
+    assert!(
+        has("password-access", "high", "Vault export"),
+        "{findings:?}"
+    );
     assert!(has("unnamed-key", "high", ""), "{findings:?}");
-    assert!(has("no-usage-evidence", "info", "HaloPSA Integration"), "{findings:?}");
+    assert!(
+        has("no-usage-evidence", "info", "HaloPSA Integration"),
+        "{findings:?}"
+    );
     assert!(!findings.iter().any(|(_, _, n)| n == "Enter Name"));
 }
 
@@ -220,7 +241,13 @@ fn bad_inventory_exits_2_with_the_place_and_leaves_no_file() {
     );
     let out = dir.path().join("report.json");
     let assert = keyaudit()
-        .args(["audit", "--inventory", &inv, "--output", out.to_str().unwrap()])
+        .args([
+            "audit",
+            "--inventory",
+            &inv,
+            "--output",
+            out.to_str().unwrap(),
+        ])
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
@@ -264,13 +291,26 @@ fn output_extension_picks_the_format_and_the_write_is_complete() {
     let json = dir.path().join("report.json");
     let csv = dir.path().join("keys.csv");
     keyaudit()
-        .args(["audit", "--demo", "--fail-on", "never", "--output", json.to_str().unwrap()])
+        .args([
+            "audit",
+            "--demo",
+            "--fail-on",
+            "never",
+            "--output",
+            json.to_str().unwrap(),
+        ])
         .assert()
         .code(0)
         .stdout("");
     keyaudit()
         .args([
-            "audit", "--demo", "--fail-on", "never", "--view", "keys", "--output",
+            "audit",
+            "--demo",
+            "--fail-on",
+            "never",
+            "--view",
+            "keys",
+            "--output",
             csv.to_str().unwrap(),
         ])
         .assert()
@@ -288,7 +328,12 @@ fn output_extension_picks_the_format_and_the_write_is_complete() {
 #[test]
 fn unwritable_output_exits_2() {
     keyaudit()
-        .args(["audit", "--demo", "--output", "/nonexistent-dir/report.json"])
+        .args([
+            "audit",
+            "--demo",
+            "--output",
+            "/nonexistent-dir/report.json",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("/nonexistent-dir/report.json"));
@@ -307,7 +352,10 @@ fn init_writes_a_policy_that_audit_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("keyaudit.toml");
     let policy = policy.to_str().unwrap();
-    keyaudit().args(["init", "--output", policy]).assert().code(0);
+    keyaudit()
+        .args(["init", "--output", policy])
+        .assert()
+        .code(0);
     keyaudit()
         .args(["init", "--output", policy])
         .assert()
@@ -346,10 +394,7 @@ fn rules_json_lists_every_rule_with_compliance() {
     let rules = rules.as_array().unwrap();
     assert!(rules.len() >= 10, "{out}");
     for rule in rules {
-        assert!(
-            !rule["compliance"].as_array().unwrap().is_empty(),
-            "{rule}"
-        );
+        assert!(!rule["compliance"].as_array().unwrap().is_empty(), "{rule}");
         let code = rule["code"].as_str().unwrap();
         let doc = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../docs/rules")
@@ -398,9 +443,19 @@ fn demo_mute_is_reported_and_does_not_fail_the_run() {
         .collect();
     assert_eq!(muted.len(), 1);
     assert_eq!(muted[0]["rule"], "rotation-due");
-    assert!(muted[0]["mute"]["reason"].as_str().unwrap().contains("HaloPSA"));
+    assert!(
+        muted[0]["mute"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("HaloPSA")
+    );
     assert_eq!(report["summary"]["muted"], 1);
-    assert!(report["policy"]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        report["policy"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     // The muted finding is low; with --fail-on low the open lows still fail it.
     keyaudit()
         .args(["audit", "--demo", "--fail-on", "low"])
@@ -414,12 +469,25 @@ fn diff_classifies_changes_and_gates_on_new_or_worsened() {
     let old = dir.path().join("old.json");
     let new = dir.path().join("new.json");
     keyaudit()
-        .args(["audit", "--demo", "--fail-on", "never", "-o", old.to_str().unwrap()])
+        .args([
+            "audit",
+            "--demo",
+            "--fail-on",
+            "never",
+            "-o",
+            old.to_str().unwrap(),
+        ])
         .assert()
         .code(0);
     keyaudit()
         .args([
-            "audit", "--demo", "--fail-on", "never", "--as-of", "2026-12-20", "-o",
+            "audit",
+            "--demo",
+            "--fail-on",
+            "never",
+            "--as-of",
+            "2026-12-20",
+            "-o",
             new.to_str().unwrap(),
         ])
         .assert()
@@ -458,11 +526,24 @@ fn baseline_marks_every_finding_with_a_delta() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
     keyaudit()
-        .args(["audit", "--demo", "--fail-on", "never", "-o", old.to_str().unwrap()])
+        .args([
+            "audit",
+            "--demo",
+            "--fail-on",
+            "never",
+            "-o",
+            old.to_str().unwrap(),
+        ])
         .assert()
         .code(0);
     let out = stdout_of(&[
-        "audit", "--demo", "--as-of", "2026-12-20", "--format", "json", "--baseline",
+        "audit",
+        "--demo",
+        "--as-of",
+        "2026-12-20",
+        "--format",
+        "json",
+        "--baseline",
         old.to_str().unwrap(),
     ]);
     let report: Value = serde_json::from_str(&out).unwrap();
@@ -473,14 +554,22 @@ fn baseline_marks_every_finding_with_a_delta() {
         .map(|f| f["delta"].as_str().unwrap())
         .collect();
     assert_eq!(deltas.iter().filter(|d| **d == "worsened").count(), 1);
-    assert!(deltas.iter().all(|d| ["unchanged", "worsened", "new"].contains(d)));
+    assert!(
+        deltas
+            .iter()
+            .all(|d| ["unchanged", "worsened", "new"].contains(d))
+    );
     assert_eq!(report["baseline"]["as_of"], "2026-11-16T00:00:00Z");
 }
 
 #[test]
 fn a_report_of_another_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let v2 = write(dir.path(), "v2.json", "{\"schema\": \"keyaudit.report/v2\"}");
+    let v2 = write(
+        dir.path(),
+        "v2.json",
+        "{\"schema\": \"keyaudit.report/v2\"}",
+    );
     let other = write(dir.path(), "other.json", "{\"hello\": 1}");
     keyaudit()
         .args(["diff", &v2, &v2])

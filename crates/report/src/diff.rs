@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    AuditReport, BaselineInfo, Delta, Finding, FindingStatus, KeyRecord, KeyRef, RuleCode,
-    Severity,
+    AuditReport, BaselineInfo, Delta, Finding, FindingStatus, KeyRecord, KeyRef, RuleCode, Severity,
 };
 use serde::{Deserialize, Serialize};
 
@@ -368,7 +367,10 @@ mod tests {
             Delta::Improved
         );
         assert_eq!(
-            delta(state(Severity::Info, Open), state(Severity::Critical, Muted)),
+            delta(
+                state(Severity::Info, Open),
+                state(Severity::Critical, Muted)
+            ),
             Delta::Improved
         );
         assert_eq!(

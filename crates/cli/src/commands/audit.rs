@@ -25,7 +25,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     };
     let as_of = as_of_arg.or(demo_as_of).unwrap_or_else(Utc::now);
 
-    let mut report = audit(&AuditInput { inventory: &inventory }, &policy, as_of);
+    let mut report = audit(
+        &AuditInput {
+            inventory: &inventory,
+        },
+        &policy,
+        as_of,
+    );
     if let Some(path) = &args.baseline {
         let baseline = saved_report::load(path)?;
         keyaudit_report::diff::annotate(&mut report, &baseline, &path.display().to_string());
@@ -101,9 +107,7 @@ pub fn use_color(choice: ColorArg, to_terminal: bool) -> bool {
     match choice {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -118,18 +122,26 @@ mod tests {
             "2026-11-26T00:00:00+00:00"
         );
         assert_eq!(
-            parse_as_of("2026-11-26T10:30:00+02:00").unwrap().to_rfc3339(),
+            parse_as_of("2026-11-26T10:30:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-26T08:30:00+00:00"
         );
         let err = parse_as_of("26/11/2026").unwrap_err().to_string();
-        assert!(err.contains("26/11/2026") && err.contains("2026-11-26"), "{err}");
+        assert!(
+            err.contains("26/11/2026") && err.contains("2026-11-26"),
+            "{err}"
+        );
     }
 
     #[test]
     fn format_follows_the_extension_unless_given() {
         assert_eq!(choose_format(None, Some(Path::new("r.CSV"))), Format::Csv);
         assert_eq!(choose_format(None, Some(Path::new("r.json"))), Format::Json);
-        assert_eq!(choose_format(None, Some(Path::new("r.md"))), Format::Markdown);
+        assert_eq!(
+            choose_format(None, Some(Path::new("r.md"))),
+            Format::Markdown
+        );
         assert_eq!(choose_format(None, Some(Path::new("r.html"))), Format::Html);
         assert_eq!(choose_format(None, Some(Path::new("r.txt"))), Format::Table);
         assert_eq!(choose_format(None, None), Format::Table);

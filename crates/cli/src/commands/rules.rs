@@ -4,8 +4,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use comfy_table::presets::UTF8_FULL;
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
+use comfy_table::presets::UTF8_FULL;
 use comfy_table::{ContentArrangement, Table};
 use keyaudit_engine::rules::{Rule, catalogue};
 
@@ -67,7 +67,13 @@ fn markdown(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "| Rule | Severity | Title |")?;
     writeln!(out, "|---|---|---|")?;
     for rule in rules {
-        writeln!(out, "| [`{0}`](#{0}) | {1} | {2} |", rule.code, severity(rule), rule.title)?;
+        writeln!(
+            out,
+            "| [`{0}`](#{0}) | {1} | {2} |",
+            rule.code,
+            severity(rule),
+            rule.title
+        )?;
     }
     for rule in rules {
         writeln!(out, "\n## {}\n", rule.code)?;

@@ -8,8 +8,8 @@ use super::{Change, FindingDiff, FindingState, ReportDiff};
 use crate::RenderOptions;
 use crate::markdown::escape;
 use crate::table::{new_table, severity_cell};
-use crate::text::{self, terminal_safe};
-use keyaudit_model::{FindingStatus, KeyRef};
+use crate::text::{self, key_label, terminal_safe};
+use keyaudit_model::FindingStatus;
 
 /// The diff as pretty-printed JSON (`keyaudit.diff/v1`) with a trailing newline.
 pub fn render_json(diff: &ReportDiff, mut out: impl Write) -> io::Result<()> {
@@ -52,11 +52,7 @@ pub fn render_table(
     for finding in changes {
         table.add_row(vec![
             Cell::new(change_label(finding)),
-            severity_cell(
-                transition(finding),
-                finding.severity(),
-                options,
-            ),
+            severity_cell(transition(finding), finding.severity(), options),
             Cell::new(finding.rule.as_str()),
             Cell::new(terminal_safe(&key_label(&finding.key))),
             Cell::new(terminal_safe(&finding.message)),
@@ -88,7 +84,11 @@ pub fn render_markdown(diff: &ReportDiff, mut out: impl Write) -> io::Result<()>
         ("Changed findings", Change::Changed),
         ("Resolved findings", Change::Resolved),
     ] {
-        let rows: Vec<&FindingDiff> = diff.findings.iter().filter(|f| f.change == change).collect();
+        let rows: Vec<&FindingDiff> = diff
+            .findings
+            .iter()
+            .filter(|f| f.change == change)
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -133,14 +133,6 @@ fn summary_lines(diff: &ReportDiff) -> Vec<String> {
             s.new, s.resolved, s.changed, s.worsened, s.improved, s.persisting
         ),
     ]
-}
-
-fn key_label(key: &KeyRef) -> String {
-    let name = text::display_name(&key.name);
-    match &key.fingerprint {
-        Some(fp) => format!("{name} ({})", text::short_fingerprint(fp)),
-        None => name.to_string(),
-    }
 }
 
 fn change_label(finding: &FindingDiff) -> String {
