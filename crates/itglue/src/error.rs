@@ -1,0 +1,163 @@
+//! Errors of the IT Glue client. No message ever contains the API key.
+
+use std::path::PathBuf;
+
+/// Why a fetch failed. Every message says what to check; none contains the
+/// API key (URLs carry no key: it travels only in a header).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// No key was given.
+    #[error(
+        "no IT Glue API key: set {var} or pass --api-key-file FILE (an Administrator creates keys under Admin → Settings → API Keys; the full key is shown once, at creation)"
+    )]
+    MissingKey {
+        /// The environment variable that was read.
+        var: String,
+    },
+    /// The key file could not be read.
+    #[error("cannot read the API key file {path}: {source}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The key is empty.
+    #[error("the IT Glue API key from {origin} is empty")]
+    EmptyKey {
+        /// Where the key came from (a variable or a file).
+        origin: String,
+    },
+    /// The key holds characters that cannot be sent in an HTTP header.
+    #[error(
+        "the IT Glue API key from {origin} holds characters that cannot be sent in an HTTP header (line breaks or other control characters inside, or non-ASCII text): it should hold the key alone"
+    )]
+    InvalidKey {
+        /// Where the key came from (a variable or a file).
+        origin: String,
+    },
+    /// The base URL is unusable.
+    #[error("invalid IT Glue base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given (any user name or password hidden).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A setting is out of range.
+    #[error("invalid {what}: {reason}")]
+    InvalidConfig {
+        /// The setting.
+        what: String,
+        /// What is wrong and what would be valid.
+        reason: String,
+    },
+    /// More days were asked for than the API keeps.
+    #[error(
+        "--days {days}: the IT Glue API keeps only the last 30 days of activity logs; use --days 30 or less, and for older history export the Activity Logs page of the IT Glue web UI as CSV and pass it with --usage"
+    )]
+    TooManyDays {
+        /// The number of days asked for.
+        days: u32,
+    },
+    /// The window starts before the oldest log the API keeps.
+    #[error(
+        "--since {since}: the IT Glue API keeps only the last 30 days of activity logs (nothing before {earliest}); for older history export the Activity Logs page of the IT Glue web UI as CSV and pass it with --usage"
+    )]
+    TooOld {
+        /// The start asked for.
+        since: String,
+        /// The earliest start the API can serve.
+        earliest: String,
+    },
+    /// IT Glue refused the key (HTTP 401 or 403).
+    #[error(
+        "IT Glue rejected the API key (HTTP {status}): check that ITGLUE_API_KEY or --api-key-file holds the whole key as shown when it was created, that the key is not revoked or paused (Admin → Settings → API Keys; unused keys are revoked after 90 days), and that --region or --base-url names the account's data centre (us, eu or au)"
+    )]
+    Auth {
+        /// 401 or 403.
+        status: u16,
+    },
+    /// IT Glue answered an HTTP error (after retries, for a 5xx).
+    #[error("IT Glue answered HTTP {status} to GET {url} (after {attempts} attempt(s)){detail}")]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The URL requested (it carries no key).
+        url: String,
+        /// Requests made for this page.
+        attempts: u32,
+        /// `: ` and the JSON:API error's title and detail, when given.
+        detail: String,
+    },
+    /// IT Glue kept answering 429.
+    #[error(
+        "IT Glue kept answering HTTP 429 (too many requests) to GET {url} after {attempts} attempts: another tool may be using the account's quota of 3000 requests per 5 minutes; try again later or lower --max-requests-per-5min"
+    )]
+    RateLimited {
+        /// The URL requested.
+        url: String,
+        /// Requests made for this page.
+        attempts: u32,
+    },
+    /// No answer: connection refused or reset, DNS failure, timeout.
+    #[error(
+        "could not get an answer from IT Glue for GET {url} after {attempts} attempt(s): {reason}; check the network, any proxy, and --region or --base-url"
+    )]
+    Network {
+        /// The URL requested.
+        url: String,
+        /// Requests made for this page.
+        attempts: u32,
+        /// What went wrong (timeout, connection refused, …).
+        reason: String,
+    },
+    /// The answer was not the expected JSON:API page, twice.
+    #[error(
+        "IT Glue's answer (HTTP {status}) to GET {url} is not the expected JSON:API page ({reason}; attempt {attempts}); it begins with: {first_bytes}"
+    )]
+    BadBody {
+        /// The URL requested.
+        url: String,
+        /// Requests made for this page so far.
+        attempts: u32,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// Why it could not be read.
+        reason: String,
+        /// The first bytes of the body, quoted (the key, if echoed, hidden).
+        first_bytes: String,
+    },
+    /// Writing the output failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The consumer of the events failed.
+    #[error("cannot store the fetched events: {0}")]
+    Sink(#[source] std::io::Error),
+}
+
+impl FetchError {
+    /// True for errors of the caller's input (missing or unreadable key,
+    /// bad URL or settings, too long a window), as opposed to failures of the
+    /// API or of writing the output. keyaudit exits with 2 for the former and
+    /// 3 for API failures.
+    pub fn is_usage_error(&self) -> bool {
+        matches!(
+            self,
+            FetchError::MissingKey { .. }
+                | FetchError::KeyFile { .. }
+                | FetchError::EmptyKey { .. }
+                | FetchError::InvalidKey { .. }
+                | FetchError::InvalidBaseUrl { .. }
+                | FetchError::InvalidConfig { .. }
+                | FetchError::TooManyDays { .. }
+                | FetchError::TooOld { .. }
+        )
+    }
+}

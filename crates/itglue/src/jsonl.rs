@@ -1,0 +1,179 @@
+//! keyaudit's usage JSONL (`keyaudit.usage/v1`), written atomically.
+//!
+//! Line 1 is a [`UsageHeader`]; every other line is one log resource exactly
+//! as the API returned it (`{"id","type","attributes":{…}}`, whitespace
+//! between tokens removed), sorted by `created-at`, then id.
+//!
+//! How: the events are spooled, as windows finish, to an unnamed temporary
+//! file in the output's folder, remembering where each window's lines are.
+//! Once the fetch is done (and the header's count and `complete` are known),
+//! the header and the windows' lines in time order are copied to a named
+//! temporary file in the same folder, which is synced and renamed onto the
+//! output. On any failure the temporary files vanish and no output is left.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{FetchConfig, TimeRange, format_time};
+use crate::error::FetchError;
+use crate::fetch::{FetchReport, LogBatch, Progress, fetch_logs};
+use crate::key::ApiKey;
+
+/// The `schema` of keyaudit's usage JSONL.
+pub const USAGE_SCHEMA: &str = "keyaudit.usage/v1";
+
+/// Line 1 of the usage JSONL, e.g.
+/// `{"schema":"keyaudit.usage/v1","source":"itglue-api","base_url":"https://api.itglue.com","window":{"start":"2026-11-01T00:00:00Z","end":"2026-11-30T00:00:00Z"},"complete":true,"events":1234}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageHeader {
+    /// Always [`USAGE_SCHEMA`].
+    pub schema: String,
+    /// Always `itglue-api`.
+    pub source: String,
+    /// The API base URL the logs came from.
+    pub base_url: String,
+    /// The window the file covers.
+    pub window: HeaderWindow,
+    /// False when some second held more events than the API serves for one
+    /// query: the file then lacks events.
+    pub complete: bool,
+    /// Event lines that follow.
+    pub events: u64,
+}
+
+/// The window of a [`UsageHeader`], RFC 3339 UTC with whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderWindow {
+    /// The first second covered.
+    pub start: String,
+    /// The last second covered (inclusive).
+    pub end: String,
+}
+
+impl UsageHeader {
+    fn new(config: &FetchConfig, report: &FetchReport) -> Self {
+        Self {
+            schema: USAGE_SCHEMA.into(),
+            source: "itglue-api".into(),
+            base_url: config.header_base_url(),
+            window: HeaderWindow {
+                start: format_time(config.window.start),
+                end: format_time(config.window.end),
+            },
+            complete: report.complete,
+            events: report.events,
+        }
+    }
+}
+
+/// Fetches `config.window` (see [`fetch_logs`]) and writes the usage JSONL to
+/// `path` atomically: on any error no file is created (an existing file at
+/// `path` is left as it was).
+///
+/// Line 1 is a [`UsageHeader`]; every other line is one log resource as the
+/// API returned it (`{"id","type","attributes":{…}}`, only whitespace between
+/// tokens removed), sorted by `created-at`, then id (numeric ids
+/// numerically), each log id once. Memory stays bounded by the windows in
+/// flight: events are spooled to an unnamed temporary file in `path`'s folder
+/// as windows finish, then the header and the windows in time order are
+/// copied to a named temporary file there, which is synced and renamed onto
+/// `path`.
+///
+/// An incomplete fetch is written, with `"complete":false` in the header;
+/// the caller should say so ([`FetchReport::incomplete_windows`]).
+pub async fn write_usage_jsonl(
+    key: &ApiKey,
+    config: &FetchConfig,
+    progress: &dyn Progress,
+    path: &Path,
+) -> Result<FetchReport, FetchError> {
+    config.validate()?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let io_error = |source| FetchError::Io {
+        path: folder.clone(),
+        source,
+    };
+    let spool = tempfile::tempfile_in(&folder).map_err(io_error)?;
+    let mut spool = Spool {
+        out: BufWriter::with_capacity(1 << 20, spool),
+        written: 0,
+        segments: Vec::new(),
+    };
+    let report = fetch_logs(key, config, progress, |batch| spool.add(batch)).await?;
+    let Spool {
+        out, mut segments, ..
+    } = spool;
+    let mut spool = out.into_inner().map_err(|e| io_error(e.into_error()))?;
+    segments.sort_by_key(|s| s.window);
+
+    let mut target = tempfile::Builder::new()
+        .prefix(".keyaudit-usage-")
+        .suffix(".tmp")
+        .tempfile_in(&folder)
+        .map_err(io_error)?;
+    let header = UsageHeader::new(config, &report);
+    let write_error = |source| FetchError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, target.as_file_mut());
+        serde_json::to_writer(&mut out, &header).map_err(|e| write_error(e.into()))?;
+        out.write_all(b"\n").map_err(write_error)?;
+        copy_segments(&mut spool, &segments, &mut out).map_err(write_error)?;
+        out.flush().map_err(write_error)?;
+    }
+    target.as_file().sync_all().map_err(write_error)?;
+    target.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(report)
+}
+
+/// Where one window's lines are in the spool.
+struct Segment {
+    window: TimeRange,
+    offset: u64,
+    len: u64,
+}
+
+struct Spool {
+    out: BufWriter<File>,
+    written: u64,
+    segments: Vec<Segment>,
+}
+
+impl Spool {
+    fn add(&mut self, batch: LogBatch) -> io::Result<()> {
+        let offset = self.written;
+        for log in &batch.logs {
+            self.out.write_all(log.json().as_bytes())?;
+            self.out.write_all(b"\n")?;
+            self.written += log.json().len() as u64 + 1;
+        }
+        self.segments.push(Segment {
+            window: batch.window,
+            offset,
+            len: self.written - offset,
+        });
+        Ok(())
+    }
+}
+
+fn copy_segments(spool: &mut File, segments: &[Segment], out: &mut impl Write) -> io::Result<()> {
+    for segment in segments.iter().filter(|s| s.len > 0) {
+        spool.seek(SeekFrom::Start(segment.offset))?;
+        let copied = io::copy(&mut Read::by_ref(spool).take(segment.len), out)?;
+        if copied != segment.len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the temporary file is shorter than what was written to it",
+            ));
+        }
+    }
+    Ok(())
+}
