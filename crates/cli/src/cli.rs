@@ -54,6 +54,19 @@ Exit codes: 0 the policy is valid; 2 it has errors (all are printed).")]
   keyaudit rules --format json
   keyaudit rules --format markdown > RULES.md")]
     Rules(RulesArgs),
+    /// Fetch activity logs from the IT Glue API (the last 30 days at most)
+    /// into a usage file for `audit --usage`.
+    #[command(
+        after_help = "The API key is read from ITGLUE_API_KEY or --api-key-file, never from the command line.
+
+Examples:
+  ITGLUE_API_KEY=... keyaudit fetch-usage --region eu --days 30 --output usage.jsonl
+  keyaudit fetch-usage --region us --api-key-file ~/.itglue-key --since 2026-11-01 --until 2026-11-26 --output nov.jsonl
+
+Exit codes: 0 every event fetched; 2 bad usage (no key, bad dates); 3 the IT Glue
+API failed (rejected key, network, server errors) or the fetch was incomplete."
+    )]
+    FetchUsage(FetchUsageArgs),
     /// Compare two JSON reports: keys added and removed, findings new,
     /// resolved, persisting and changed.
     #[command(after_help = "Examples:
@@ -64,6 +77,81 @@ Exit codes: 0 the policy is valid; 2 it has errors (all are printed).")]
 Exit codes: 0 no new or worsened open finding at or above --fail-on;
 1 there is one; 2 bad input.")]
     Diff(DiffArgs),
+}
+
+/// Arguments of `keyaudit fetch-usage`.
+#[derive(Debug, Args)]
+pub struct FetchUsageArgs {
+    /// Where to fetch from, and which window.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// The usage file to write (JSONL, written atomically).
+    #[arg(long, short = 'o', value_name = "FILE.jsonl")]
+    pub output: PathBuf,
+}
+
+/// How to reach the IT Glue API and which window of activity logs to fetch.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// The account's data centre.
+    #[arg(long, value_enum, conflicts_with = "base_url")]
+    pub region: Option<RegionArg>,
+
+    /// The API's base URL instead of a region (e.g. a proxy or a test server).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Fetch the last N days (at most 30, what the API keeps). Default: 30.
+    #[arg(long, value_name = "N", conflicts_with_all = ["since", "until"])]
+    pub days: Option<u32>,
+
+    /// Fetch from this date (YYYY-MM-DD, UTC) or time (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Fetch up to this date or time (default: now). A date includes the whole day.
+    #[arg(long, value_name = "DATE", requires = "since")]
+    pub until: Option<String>,
+
+    /// Read the API key from FILE instead of ITGLUE_API_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Windows fetched at the same time.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+
+    /// Never send more requests than this in any 5 minutes (IT Glue allows 3000).
+    #[arg(
+        long = "max-requests-per-5min",
+        default_value_t = 3000,
+        value_name = "N"
+    )]
+    pub max_requests_per_5min: u32,
+
+    /// Retries of a request after a server error, a timeout or a connection error.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub retries: u32,
+
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+
+    /// Log every request (method, path and query, status, duration) on stderr.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// `--region` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    /// api.itglue.com
+    Us,
+    /// api.eu.itglue.com
+    Eu,
+    /// api.au.itglue.com
+    Au,
 }
 
 /// Arguments of `keyaudit check-policy`.

@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod check_policy;
 pub mod diff;
+pub mod fetch_usage;
 pub mod init;
 pub mod rules;

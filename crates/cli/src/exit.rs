@@ -12,6 +12,9 @@ use crate::cli::FailOn;
 pub const FINDINGS: u8 = 1;
 /// Exit code for bad input, a bad policy or bad usage.
 pub const BAD_INPUT: u8 = 2;
+/// Exit code when the IT Glue API failed: rejected key, network, server
+/// errors, or an incomplete fetch.
+pub const API_FAILURE: u8 = 3;
 
 /// Decides the exit code of a completed audit from its report: `--fail-on`
 /// applies to open findings only.
@@ -39,7 +42,26 @@ fn gate(fail_on: FailOn, mut severities: impl Iterator<Item = Severity>) -> Exit
     }
 }
 
-/// The exit code for an error that stopped the run.
-pub fn failure_code(_err: &anyhow::Error) -> ExitCode {
-    ExitCode::from(BAD_INPUT)
+/// An error that stopped the run because the IT Glue API failed (exit 3).
+#[derive(Debug)]
+pub struct ApiFailure(pub String);
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+/// The exit code for an error that stopped the run: 3 when the IT Glue API
+/// failed, else 2.
+pub fn failure_code(err: &anyhow::Error) -> ExitCode {
+    let api_failed = err.chain().any(|cause| {
+        cause.downcast_ref::<ApiFailure>().is_some()
+            || cause
+                .downcast_ref::<keyaudit_itglue::FetchError>()
+                .is_some_and(|e| !e.is_usage_error())
+    });
+    ExitCode::from(if api_failed { API_FAILURE } else { BAD_INPUT })
 }

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::CheckPolicy(args) => commands::check_policy::run(args),
         Command::Rules(args) => commands::rules::run(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::FetchUsage(args) => commands::fetch_usage::run(args),
     };
     match result {
         Ok(code) => code,
