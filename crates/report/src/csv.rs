@@ -1,5 +1,6 @@
-//! CSV of the findings or of the keys: comma-separated, RFC 4180 quoting,
-//! `\n` line endings, list cells joined with `; `.
+//! CSV of the findings, of the keys or of the compliance controls:
+//! comma-separated, RFC 4180 quoting, `\n` line endings, list cells joined
+//! with `; `.
 //!
 //! Every cell, headers included, goes through [`neutralize`], so a value from
 //! an input (a key named `=HYPERLINK(…)`) is shown as text by a spreadsheet
@@ -15,8 +16,9 @@ use keyaudit_model::AuditReport;
 
 use crate::text::{self, KeyFacts, LastUsed};
 
-/// Header of the findings view, in column order.
-pub const FINDINGS_HEADER: [&str; 13] = [
+/// Header of the findings view, in column order. A report compared with a
+/// baseline gets one more column, [`DELTA_COLUMN`], at the end.
+pub const FINDINGS_HEADER: [&str; 15] = [
     "severity",
     "rule",
     "status",
@@ -30,7 +32,14 @@ pub const FINDINGS_HEADER: [&str; 13] = [
     "remediation",
     "compliance",
     "finding_id",
+    "mute_reason",
+    "mute_expires",
 ];
+
+/// The column appended to [`FINDINGS_HEADER`] when the report was compared
+/// with a baseline (`AuditReport::baseline` is set): `new`, `unchanged`,
+/// `worsened` or `improved`.
+pub const DELTA_COLUMN: &str = "delta";
 
 /// Header of the keys view, in column order.
 pub const KEYS_HEADER: [&str; 11] = [
@@ -47,17 +56,36 @@ pub const KEYS_HEADER: [&str; 11] = [
     "max_severity",
 ];
 
+/// Header of the compliance view, in column order.
+pub const COMPLIANCE_HEADER: [&str; 7] = [
+    "framework",
+    "control",
+    "status",
+    "open",
+    "muted",
+    "rules",
+    "keys",
+];
+
 /// Writes one row per finding (open and muted, in report order) under
-/// [`FINDINGS_HEADER`]. `last_used_at`, `days_idle` and `password_access` come
-/// from the key's record in `report.keys`, falling back to the finding's
-/// evidence; `last_used_at` is `never` for a key the inventory says was never
-/// used.
+/// [`FINDINGS_HEADER`], then [`DELTA_COLUMN`] when the report has a baseline.
+/// `last_used_at`, `days_idle` and `password_access` come from the key's
+/// record in `report.keys`, falling back to the finding's evidence;
+/// `last_used_at` is `never` for a key the inventory says was never used.
+/// `mute_reason` and `mute_expires` (`YYYY-MM-DD`) are empty for an open
+/// finding, and `mute_expires` for a mute without expiry.
 pub fn render_findings(report: &AuditReport, out: impl Write) -> io::Result<()> {
     let mut csv = CsvOut::new(out);
-    csv.row(FINDINGS_HEADER)?;
+    let with_delta = report.baseline.is_some();
+    let mut header = FINDINGS_HEADER.to_vec();
+    if with_delta {
+        header.push(DELTA_COLUMN);
+    }
+    csv.row(header)?;
     for finding in &report.findings {
         let facts = KeyFacts::of_finding(report, finding);
-        csv.row([
+        let mute = finding.mute.as_ref();
+        let mut row: Vec<Cow<'_, str>> = vec![
             finding.severity.as_str().into(),
             finding.rule.as_str().into(),
             finding.status.as_str().into(),
@@ -71,7 +99,16 @@ pub fn render_findings(report: &AuditReport, out: impl Write) -> io::Result<()> 
             finding.remediation.as_str().into(),
             text::compliance(&finding.compliance).into(),
             finding.id.as_str().into(),
-        ])?;
+            optional(mute.map(|m| m.reason.as_str())),
+            mute.and_then(|m| m.expires)
+                .map(text::date)
+                .unwrap_or_default()
+                .into(),
+        ];
+        if with_delta {
+            row.push(optional(finding.delta.map(|d| d.as_str())));
+        }
+        csv.row(row)?;
     }
     csv.finish()
 }
@@ -98,6 +135,32 @@ pub fn render_keys(report: &AuditReport, out: impl Write) -> io::Result<()> {
                 .into(),
             text::rule_codes(&key.findings, text::LIST_SEPARATOR).into(),
             optional(key.max_severity.map(|s| s.as_str())),
+        ])?;
+    }
+    csv.finish()
+}
+
+/// Writes one row per compliance control (from `report.compliance`, in
+/// report order) under [`COMPLIANCE_HEADER`]: `status` is `pass` or `fail`,
+/// `rules` the rule codes that evidence the control, `keys` the keys of the
+/// findings that reference it, each by display name with the short
+/// fingerprint in parentheses when known (`Datto RMM (ITG.3b8f0e6d…)`); lists
+/// are joined with `; `. A report without a compliance view gives the header
+/// alone.
+pub fn render_compliance(report: &AuditReport, out: impl Write) -> io::Result<()> {
+    let mut csv = CsvOut::new(out);
+    csv.row(COMPLIANCE_HEADER)?;
+    for control in &report.compliance {
+        csv.row([
+            Cow::from(control.framework.as_str()),
+            control.control.as_str().into(),
+            text::control_result(control.status).into(),
+            control.open.to_string().into(),
+            control.muted.to_string().into(),
+            text::rule_codes(&control.rules, text::LIST_SEPARATOR).into(),
+            text::control_keys(control)
+                .join(text::LIST_SEPARATOR)
+                .into(),
         ])?;
     }
     csv.finish()
@@ -203,7 +266,12 @@ mod tests {
 
     #[test]
     fn headers_are_plain_and_unique() {
-        for header in [&FINDINGS_HEADER[..], &KEYS_HEADER[..]] {
+        let findings_with_delta = [&FINDINGS_HEADER[..], &[DELTA_COLUMN]].concat();
+        for header in [
+            &findings_with_delta[..],
+            &KEYS_HEADER[..],
+            &COMPLIANCE_HEADER[..],
+        ] {
             for (i, name) in header.iter().enumerate() {
                 assert_eq!(neutralize(name), *name);
                 assert!(!header[..i].contains(name), "{name} twice");

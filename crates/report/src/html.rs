@@ -19,11 +19,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
-use keyaudit_model::{AuditReport, DiagnosticLevel, Finding, KeyRecord, Severity};
+use keyaudit_model::{
+    AuditReport, ControlResult, Delta, DiagnosticLevel, Finding, KeyRecord, RuleCode, Severity,
+};
 
 use crate::text::{self, LastUsed, terminal_safe};
 
 mod chart;
+pub(crate) mod history;
 
 /// The inline stylesheet.
 const STYLE: &str = include_str!("html/style.css");
@@ -43,6 +46,8 @@ pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
     write_overview(report, &mut out)?;
     write_findings(report, &mut out)?;
     write_keys(report, &mut out)?;
+    write_compliance(report, &mut out)?;
+    write_unattributed(report, &mut out)?;
     write_muted(report, &mut out)?;
     write_diagnostics(report, &mut out)?;
     writeln!(
@@ -95,6 +100,20 @@ fn sev_class(severity: Severity) -> String {
     format!("sev-{}", severity.as_str())
 }
 
+/// How a finding compares with the baseline, as a small outlined badge.
+fn delta_badge(delta: Delta) -> String {
+    format!(
+        "<span class=\"delta delta-{0}\">Δ {0}</span>",
+        delta.as_str()
+    )
+}
+
+/// A control's status as a badge: `fail` filled red, `pass` outlined green.
+fn control_badge(result: ControlResult) -> String {
+    let status = text::control_result(result);
+    format!("<span class=\"badge status-{status}\">{status}</span>")
+}
+
 fn badge(severity: Severity) -> String {
     format!(
         "<span class=\"badge {}\">{}</span>",
@@ -105,6 +124,19 @@ fn badge(severity: Severity) -> String {
 
 fn write_head(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     let accounts = text::accounts(report);
+    let mut title = "IT Glue API key audit".to_owned();
+    if !accounts.is_empty() {
+        title.push_str(&format!(" · {}", accounts.join(", ")));
+    }
+    title.push_str(&format!(" · {}", text::as_of(report.as_of)));
+    let generator = format!("{} {}", report.tool.name, report.tool.version);
+    write_document_head(out, &title, &generator)
+}
+
+/// `<!DOCTYPE html>` and the `<head>`: charset, viewport, the
+/// Content-Security-Policy, no referrer, the generator, the title and the
+/// inline stylesheet. `title` and `generator` are escaped.
+fn write_document_head(out: &mut impl Write, title: &str, generator: &str) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">")?;
     writeln!(out, "<head>")?;
@@ -120,15 +152,10 @@ fn write_head(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "<meta name=\"referrer\" content=\"no-referrer\">")?;
     writeln!(
         out,
-        "<meta name=\"generator\" content=\"{} {}\">",
-        Esc(&report.tool.name),
-        Esc(&report.tool.version)
+        "<meta name=\"generator\" content=\"{}\">",
+        Esc(generator)
     )?;
-    write!(out, "<title>IT Glue API key audit")?;
-    if !accounts.is_empty() {
-        write!(out, " · {}", Esc(&accounts.join(", ")))?;
-    }
-    writeln!(out, " · {}</title>", text::as_of(report.as_of))?;
+    writeln!(out, "<title>{}</title>", Esc(title))?;
     writeln!(out, "<style>")?;
     out.write_all(STYLE.as_bytes())?;
     writeln!(out, "</style>")?;
@@ -154,6 +181,12 @@ fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
     }
     if let Some(policy) = &report.policy {
         meta(out, "Policy", &text::policy(policy))?;
+    }
+    if let Some(baseline) = text::baseline(report) {
+        meta(out, "Baseline", &baseline)?;
+    }
+    if let Some(counts) = text::compliance_counts(report) {
+        meta(out, "Compliance", &counts)?;
     }
     meta(
         out,
@@ -185,9 +218,19 @@ fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
         writeln!(out, "</ul></dd></div>")?;
     }
     writeln!(out, "</dl>")?;
+    write!(
+        out,
+        "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#overview\">Overview</a><a href=\"#findings\">Findings</a><a href=\"#keys\">Keys</a>"
+    )?;
+    if !report.compliance.is_empty() {
+        write!(out, "<a href=\"#compliance\">Compliance</a>")?;
+    }
+    if text::unattributed(&report.coverage).is_some() {
+        write!(out, "<a href=\"#activity\">Unattributed activity</a>")?;
+    }
     writeln!(
         out,
-        "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#overview\">Overview</a><a href=\"#findings\">Findings</a><a href=\"#keys\">Keys</a><a href=\"#muted\">Muted findings</a><a href=\"#diagnostics\">Diagnostics</a></nav>"
+        "<a href=\"#muted\">Muted findings</a><a href=\"#diagnostics\">Diagnostics</a></nav>"
     )?;
     writeln!(out, "</header>")
 }
@@ -314,6 +357,9 @@ fn write_finding(finding: &Finding, out: &mut impl Write) -> io::Result<()> {
     if let Some(account) = &finding.key.account {
         write!(out, "<span class=\"account\">{}</span>", Esc(account))?;
     }
+    if let Some(delta) = finding.delta {
+        write!(out, "{}", delta_badge(delta))?;
+    }
     writeln!(out, "</div>")?;
     writeln!(out, "<p class=\"message\">{}</p>", Esc(&finding.message))?;
     if let Some(mute) = &finding.mute {
@@ -371,15 +417,24 @@ fn write_keys(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "<p class=\"empty\">No keys.</p>")?;
         return writeln!(out, "</section>");
     }
+    let columns = KeyColumns {
+        name_parts: text::has_name_parts(report),
+    };
     writeln!(out, "<div class=\"table-wrap\">")?;
     writeln!(out, "<table class=\"data keys\">")?;
-    writeln!(
+    write!(
         out,
-        "<thead><tr><th scope=\"col\">Key</th><th scope=\"col\">Account</th><th scope=\"col\">Fingerprint</th><th scope=\"col\">State</th><th scope=\"col\">Password Access</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"num\">Days idle</th><th scope=\"col\">Revokes on</th><th scope=\"col\">Owner</th><th scope=\"col\">Findings</th></tr></thead>"
+        "<thead><tr><th scope=\"col\">Key</th><th scope=\"col\">Account</th><th scope=\"col\">Fingerprint</th><th scope=\"col\">State</th><th scope=\"col\">Password Access</th><th scope=\"col\">Last used</th><th scope=\"col\" class=\"num\">Days idle</th><th scope=\"col\">Revokes on</th><th scope=\"col\">Owner</th>"
     )?;
+    if columns.name_parts {
+        write!(out, "<th scope=\"col\">Name parts</th>")?;
+    }
+
+    writeln!(out, "<th scope=\"col\">Findings</th></tr></thead>")?;
     writeln!(out, "<tbody>")?;
     for key in &report.keys {
-        write_key_row(key, out)?;
+        let muted = text::muted_rules(report, &key.id);
+        write_key_row(key, &muted, columns, out)?;
     }
     writeln!(out, "</tbody>")?;
     writeln!(out, "</table>")?;
@@ -387,7 +442,19 @@ fn write_keys(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "</section>")
 }
 
-fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
+/// The optional columns of the keys table.
+#[derive(Debug, Clone, Copy)]
+struct KeyColumns {
+    /// `Name parts`, when any key has some.
+    name_parts: bool,
+}
+
+fn write_key_row(
+    key: &KeyRecord,
+    muted: &[RuleCode],
+    columns: KeyColumns,
+    out: &mut impl Write,
+) -> io::Result<()> {
     write!(
         out,
         "<tr><td class=\"name\">{}",
@@ -414,9 +481,28 @@ fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
     write!(out, "<td class=\"pa-{access}\">{access}</td>")?;
     write!(
         out,
-        "<td class=\"nowrap\">{}</td>",
+        "<td class=\"nowrap\">{}",
         LastUsed::of_key(key).human()
     )?;
+    if let Some(a) = &key.activity {
+        // Activity-log events attributed to the key, under its last use.
+        write!(
+            out,
+            "<span class=\"sub\">{} {}<br>{} on passwords",
+            a.events,
+            if a.events == 1 { "event" } else { "events" },
+            a.password_events
+        )?;
+        let last_use = key.last_used_at.map(|at| at.date_naive());
+        if let Some(at) = a
+            .last_event_at
+            .filter(|at| Some(at.date_naive()) != last_use)
+        {
+            write!(out, "<br>last event {}", text::day_of(at))?;
+        }
+        write!(out, "</span>")?;
+    }
+    write!(out, "</td>")?;
     write!(
         out,
         "<td class=\"num\">{}</td>",
@@ -434,6 +520,23 @@ fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
         "<td class=\"owner\">{}</td>",
         Esc(key.owner.as_deref().unwrap_or("-"))
     )?;
+    if columns.name_parts {
+        if key.name_parts.is_empty() {
+            write!(out, "<td>-</td>")?;
+        } else {
+            write!(out, "<td class=\"parts\">")?;
+            for (part, value) in &key.name_parts {
+                write!(
+                    out,
+                    "<span class=\"part\"><span class=\"part-name\">{}</span> {}</span>",
+                    Esc(part),
+                    Esc(value)
+                )?;
+            }
+            write!(out, "</td>")?;
+        }
+    }
+
     write!(out, "<td>")?;
     match key.max_severity {
         Some(max) if !key.findings.is_empty() => write!(
@@ -442,9 +545,98 @@ fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
             badge(max),
             text::rule_codes(&key.findings, "<br>")
         )?,
-        _ => write!(out, "-")?,
+        _ if muted.is_empty() => write!(out, "-")?,
+        _ => {}
+    }
+    if !muted.is_empty() {
+        write!(
+            out,
+            "<span class=\"rules muted-rules\">muted: {}</span>",
+            text::rule_codes(muted, "<br>")
+        )?;
     }
     writeln!(out, "</td></tr>")
+}
+
+/// The compliance view: one row per control with a pass or fail badge, the
+/// open and muted findings that reference it, its rules and keys.
+fn write_compliance(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    let Some(counts) = text::compliance_counts(report) else {
+        return Ok(());
+    };
+    writeln!(out, "<section id=\"compliance\">")?;
+    writeln!(out, "<h2>Compliance</h2>")?;
+    writeln!(
+        out,
+        "<p class=\"intro\">{counts}. A control fails when an open finding references it; muted findings are counted but do not fail it.</p>"
+    )?;
+    writeln!(out, "<div class=\"table-wrap\">")?;
+    writeln!(out, "<table class=\"data compliance\">")?;
+    writeln!(
+        out,
+        "<thead><tr><th scope=\"col\">Framework</th><th scope=\"col\">Control</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Open</th><th scope=\"col\" class=\"num\">Muted</th><th scope=\"col\">Rules</th><th scope=\"col\">Keys</th></tr></thead>"
+    )?;
+    writeln!(out, "<tbody>")?;
+    for control in &report.compliance {
+        let keys = text::control_keys(control);
+        let keys = if keys.is_empty() {
+            "-".to_owned()
+        } else {
+            keys.iter()
+                .map(|k| escape(k).into_owned())
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"rules\">{}</span></td><td>{keys}</td></tr>",
+            Esc(&control.framework),
+            Esc(&control.control),
+            control_badge(control.status),
+            control.open,
+            control.muted,
+            text::rule_codes(&control.rules, "<br>"),
+        )?;
+    }
+    writeln!(out, "</tbody>")?;
+    writeln!(out, "</table>")?;
+    writeln!(out, "</div>")?;
+    writeln!(out, "</section>")
+}
+
+/// The most frequent user agents and source IPs among unattributed events.
+fn write_unattributed(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    let Some(lists) = text::unattributed(&report.coverage) else {
+        return Ok(());
+    };
+    writeln!(out, "<section id=\"activity\">")?;
+    writeln!(out, "<h2>{}</h2>", text::UNATTRIBUTED_HEADING)?;
+    writeln!(
+        out,
+        "<p class=\"intro\">{} events matched no key. The most frequent user agents and source addresses among them; a binding in the policy attributes their events to a key.</p>",
+        report.coverage.unattributed
+    )?;
+    writeln!(out, "<div class=\"table-wrap\">")?;
+    writeln!(out, "<table class=\"data unattributed\">")?;
+    writeln!(
+        out,
+        "<thead><tr><th scope=\"col\">Seen as</th><th scope=\"col\">Value</th><th scope=\"col\" class=\"num\">Events</th></tr></thead>"
+    )?;
+    writeln!(out, "<tbody>")?;
+    for (label, values) in lists {
+        for value in values {
+            writeln!(
+                out,
+                "<tr><td class=\"nowrap\">{label}</td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                Esc(&value.value),
+                value.count
+            )?;
+        }
+    }
+    writeln!(out, "</tbody>")?;
+    writeln!(out, "</table>")?;
+    writeln!(out, "</div>")?;
+    writeln!(out, "</section>")
 }
 
 fn write_muted(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {

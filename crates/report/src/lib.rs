@@ -1,25 +1,33 @@
 //! Renderers of keyaudit's [`AuditReport`]: a terminal table, CSV, JSON,
-//! Markdown and a self-contained HTML page.
+//! Markdown, a self-contained HTML page and OCSF Detection Findings; the
+//! comparison of two reports ([`mod@diff`]) and the trend over many
+//! ([`history`]).
 //!
 //! Every renderer is pure: it reads a `&AuditReport` and writes to an
 //! [`std::io::Write`]; it never reads the clock, the environment or the
 //! terminal, so the same report always gives byte-identical output. The caller
 //! (the CLI) decides whether the table is coloured (`NO_COLOR`, `--color`, tty).
 //!
-//! - [`table`]: a summary header, then one row per finding or per key
-//!   (comfy-table, fixed width of 120 columns).
-//! - [`mod@csv`]: RFC 4180 CSV of the findings or the keys, with every cell
-//!   neutralised against spreadsheet formula injection.
+//! - [`table`]: a summary header, then one row per finding, per key or per
+//!   compliance control (comfy-table, fixed width of 120 columns).
+//! - [`mod@csv`]: RFC 4180 CSV of the findings, the keys or the compliance
+//!   controls, with every cell neutralised against spreadsheet formula
+//!   injection.
 //! - [`json`]: the whole report, pretty-printed: keyaudit's JSON contract.
 //! - [`markdown`]: the whole report for GitHub, wikis and tickets: summary,
-//!   findings by severity, keys table, diagnostics; text from the inputs is
-//!   escaped so it cannot add links, HTML or table cells.
+//!   findings by severity, keys table, compliance controls, unattributed
+//!   activity, diagnostics; text from the inputs is escaped so it cannot add
+//!   links, HTML or table cells.
 //! - [`html`]: the whole report as one self-contained page (inline CSS and
 //!   SVG charts, no JavaScript, no external URL, print-ready), every value
 //!   HTML-escaped.
+//! - [`ocsf`]: one OCSF 1.3 Detection Finding (`class_uid` 2004) per
+//!   finding, as a JSON array, for SIEMs.
 //!
-//! Table and CSV write one row per finding or per key, as the [`View`] says;
-//! JSON, Markdown and HTML ignore the view and always write the whole report.
+//! Table and CSV write one row per finding, per key or per compliance control,
+//! as the [`View`] says; JSON, Markdown, HTML and OCSF ignore the view (JSON,
+//! Markdown and HTML always write the whole report, compliance view
+//! included; OCSF always writes every finding).
 //!
 //! ```
 //! use keyaudit_model::AuditReport;
@@ -48,6 +56,17 @@
 //!      last_used_at,days_idle,revocation_date,findings,max_severity\n",
 //! );
 //!
+//! let mut compliance = Vec::new();
+//! render(&report, Format::Csv, View::Compliance, &RenderOptions::default(), &mut compliance)?;
+//! assert_eq!(
+//!     String::from_utf8(compliance)?,
+//!     "framework,control,status,open,muted,rules,keys\n",
+//! );
+//!
+//! let mut ocsf = Vec::new();
+//! render(&report, Format::Ocsf, View::Findings, &RenderOptions::default(), &mut ocsf)?;
+//! assert_eq!(String::from_utf8(ocsf)?, "[]\n");
+//!
 //! let mut table = Vec::new();
 //! render(&report, Format::Table, View::Findings, &RenderOptions { color: false }, &mut table)?;
 //! assert!(String::from_utf8(table)?.contains("No findings."));
@@ -69,9 +88,11 @@ use keyaudit_model::AuditReport;
 
 pub mod csv;
 pub mod diff;
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod ocsf;
 pub mod table;
 mod text;
 
@@ -89,20 +110,23 @@ pub enum Format {
     Markdown,
     /// The whole report as one self-contained HTML page.
     Html,
+    /// One OCSF Detection Finding per finding, as a JSON array (for SIEMs).
+    Ocsf,
 }
 
 impl Format {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Table,
         Format::Csv,
         Format::Json,
         Format::Markdown,
         Format::Html,
+        Format::Ocsf,
     ];
 
     /// The format's name on the command line (`table`, `csv`, `json`,
-    /// `markdown`, `html`).
+    /// `markdown`, `html`, `ocsf`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Table => "table",
@@ -110,6 +134,7 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::Ocsf => "ocsf",
         }
     }
 }
@@ -123,20 +148,21 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
 
-    /// Parses `table`, `csv`, `json`, `markdown` or `html` (any case); the
-    /// error lists the valid names.
+    /// Parses `table`, `csv`, `json`, `markdown`, `html` or `ocsf` (any
+    /// case); the error lists the valid names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::ALL
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown format `{s}` (expected table, csv, json, markdown or html)")
+                format!("unknown format `{s}` (expected table, csv, json, markdown, html or ocsf)")
             })
     }
 }
 
-/// What the rows of a table or CSV are. JSON, Markdown and HTML ignore the
-/// view: they always write the whole report.
+/// What the rows of a table or CSV are. JSON, Markdown, HTML and OCSF ignore
+/// the view: JSON, Markdown and HTML always write the whole report (its
+/// compliance view included), OCSF every finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum View {
     /// One row per finding (the default).
@@ -144,17 +170,22 @@ pub enum View {
     Findings,
     /// One row per key: the credential report.
     Keys,
+    /// One row per framework control referenced by any rule, `pass` or
+    /// `fail`: the auditor's evidence sheet (from [`AuditReport::compliance`]).
+    Compliance,
 }
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 2] = [View::Findings, View::Keys];
+    pub const ALL: [View; 3] = [View::Findings, View::Keys, View::Compliance];
 
-    /// The view's name on the command line (`findings`, `keys`).
+    /// The view's name on the command line (`findings`, `keys`,
+    /// `compliance`).
     pub fn as_str(self) -> &'static str {
         match self {
             View::Findings => "findings",
             View::Keys => "keys",
+            View::Compliance => "compliance",
         }
     }
 }
@@ -168,12 +199,13 @@ impl fmt::Display for View {
 impl FromStr for View {
     type Err = String;
 
-    /// Parses `findings` or `keys` (any case); the error lists the valid names.
+    /// Parses `findings`, `keys` or `compliance` (any case); the error lists
+    /// the valid names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         View::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown view `{s}` (expected findings or keys)"))
+            .ok_or_else(|| format!("unknown view `{s}` (expected findings, keys or compliance)"))
     }
 }
 
@@ -186,7 +218,7 @@ pub struct RenderOptions {
 }
 
 /// Renders `report` in `format`; `view` picks the rows of a table or CSV and is
-/// ignored by JSON, Markdown and HTML.
+/// ignored by JSON, Markdown, HTML and OCSF.
 pub fn render(
     report: &AuditReport,
     format: Format,
@@ -197,11 +229,14 @@ pub fn render(
     match (format, view) {
         (Format::Table, View::Findings) => table::render_findings(report, options, out),
         (Format::Table, View::Keys) => table::render_keys(report, options, out),
+        (Format::Table, View::Compliance) => table::render_compliance(report, options, out),
         (Format::Csv, View::Findings) => csv::render_findings(report, out),
         (Format::Csv, View::Keys) => csv::render_keys(report, out),
+        (Format::Csv, View::Compliance) => csv::render_compliance(report, out),
         (Format::Json, _) => json::render(report, out),
         (Format::Markdown, _) => markdown::render(report, out),
         (Format::Html, _) => html::render(report, out),
+        (Format::Ocsf, _) => ocsf::render(report, out),
     }
 }
 
@@ -222,13 +257,13 @@ mod tests {
             "xml"
                 .parse::<Format>()
                 .unwrap_err()
-                .contains("table, csv, json, markdown or html")
+                .contains("table, csv, json, markdown, html or ocsf")
         );
         assert!(
             "rows"
                 .parse::<View>()
                 .unwrap_err()
-                .contains("findings or keys")
+                .contains("findings, keys or compliance")
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The whole report as Markdown (CommonMark with GitHub tables): a summary,
-//! the findings grouped by severity, the keys table and the diagnostics.
+//! the findings grouped by severity, the keys table, the compliance controls,
+//! the unattributed activity and the diagnostics.
 //!
 //! Every value read from an input (key names, messages, reasons, file paths)
 //! goes through [`escape`], so it renders as the same text on GitHub, in wikis
@@ -9,7 +10,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use keyaudit_model::{AuditReport, DiagnosticLevel, Finding, FindingStatus, KeyRecord, Severity};
+use keyaudit_model::{
+    AuditReport, ControlResult, DiagnosticLevel, Finding, FindingStatus, KeyRecord, Severity,
+};
 
 use crate::text::{self, LastUsed};
 
@@ -19,6 +22,8 @@ pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
     write_summary(report, &mut out)?;
     write_findings(report, &mut out)?;
     write_keys(report, &mut out)?;
+    write_compliance(report, &mut out)?;
+    write_unattributed(report, &mut out)?;
     write_diagnostics(report, &mut out)?;
     out.flush()
 }
@@ -131,6 +136,12 @@ fn write_summary(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     if let Some(policy) = &report.policy {
         writeln!(out, "- **Policy:** {}", escape(&text::policy(policy)))?;
     }
+    if let Some(baseline) = text::baseline(report) {
+        writeln!(out, "- **Baseline:** {}", escape(&baseline))?;
+    }
+    if let Some(counts) = text::compliance_counts(report) {
+        writeln!(out, "- **Compliance:** {counts}")?;
+    }
     writeln!(out)
 }
 
@@ -174,6 +185,9 @@ fn write_finding(finding: &Finding, out: &mut impl Write) -> io::Result<()> {
     if finding.status == FindingStatus::Muted {
         write!(out, " · **muted**")?;
     }
+    if let Some(delta) = finding.delta {
+        write!(out, " · Δ **{}**", delta.as_str())?;
+    }
     writeln!(out)?;
     writeln!(out)?;
     writeln!(out, "{}", escape_line(&finding.message))?;
@@ -213,18 +227,50 @@ fn write_keys(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "No keys.")?;
         return writeln!(out);
     }
-    writeln!(
+    let parts = text::has_name_parts(report);
+    let activity = text::has_activity(report);
+    write!(
         out,
         "| Name | Fingerprint | State | Password Access | Last used | Days idle | Revokes on | Findings |"
     )?;
-    writeln!(out, "|---|---|---|---|---|--:|---|---|")?;
+    if parts {
+        write!(out, " Name parts |")?;
+    }
+    if activity {
+        write!(out, " Activity |")?;
+    }
+    writeln!(out)?;
+    write!(out, "|---|---|---|---|---|--:|---|---|")?;
+    if parts {
+        write!(out, "---|")?;
+    }
+    if activity {
+        write!(out, "---|")?;
+    }
+    writeln!(out)?;
     for key in &report.keys {
-        write_key_row(key, out)?;
+        let muted = text::muted_rules(report, &key.id);
+        write_key_row(key, &muted, out)?;
+        if parts {
+            write!(out, " {} |", escape(&text::name_parts(key)))?;
+        }
+        if activity {
+            match &key.activity {
+                Some(a) => write!(out, " {} |", text::activity(a))?,
+                None => write!(out, " - |")?,
+            }
+        }
+        writeln!(out)?;
     }
     writeln!(out)
 }
 
-fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
+/// The cells of a key's row up to `Findings`, without the line break.
+fn write_key_row(
+    key: &KeyRecord,
+    muted: &[keyaudit_model::RuleCode],
+    out: &mut impl Write,
+) -> io::Result<()> {
     let fingerprint = key.fingerprint.as_ref().map_or_else(
         || "unknown".to_owned(),
         |fp| format!("`{}`", text::short_fingerprint(fp)),
@@ -240,9 +286,15 @@ fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
             format!("{} ({max})", text::rule_codes(&key.findings, ", "))
         }
         _ if !key.findings.is_empty() => text::rule_codes(&key.findings, ", "),
-        _ => "-".to_owned(),
+        _ => String::new(),
     };
-    writeln!(
+    let findings = match (findings.is_empty(), muted.is_empty()) {
+        (true, true) => "-".to_owned(),
+        (false, true) => findings,
+        (true, false) => format!("muted: {}", text::rule_codes(muted, ", ")),
+        (false, false) => format!("{findings}; muted: {}", text::rule_codes(muted, ", ")),
+    };
+    write!(
         out,
         "| {} | {fingerprint} | {} | {} | {} | {days_idle} | {revokes_on} | {findings} |",
         escape(text::display_name(&key.name)),
@@ -250,6 +302,69 @@ fn write_key_row(key: &KeyRecord, out: &mut impl Write) -> io::Result<()> {
         text::yes_no(key.password_access),
         LastUsed::of_key(key).human(),
     )
+}
+
+/// The compliance view as a table of controls, `fail` in bold; nothing when
+/// the report has no compliance view.
+fn write_compliance(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    let Some(counts) = text::compliance_counts(report) else {
+        return Ok(());
+    };
+    writeln!(out, "## Compliance ({counts})")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| Framework | Control | Status | Open | Muted | Rules | Keys |"
+    )?;
+    writeln!(out, "|---|---|---|--:|--:|---|---|")?;
+    for control in &report.compliance {
+        let status = match control.status {
+            ControlResult::Fail => "**fail**",
+            ControlResult::Pass => "pass",
+        };
+        let keys = text::control_keys(control);
+        let keys = if keys.is_empty() {
+            "-".to_owned()
+        } else {
+            keys.iter()
+                .map(|k| escape(k).into_owned())
+                .collect::<Vec<_>>()
+                .join(text::LIST_SEPARATOR)
+        };
+        writeln!(
+            out,
+            "| {} | {} | {status} | {} | {} | {} | {keys} |",
+            escape(&control.framework),
+            escape(&control.control),
+            control.open,
+            control.muted,
+            text::rule_codes(&control.rules, ", "),
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The most frequent user agents and source IPs of unattributed events,
+/// when there are any.
+fn write_unattributed(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    let Some(lists) = text::unattributed(&report.coverage) else {
+        return Ok(());
+    };
+    writeln!(out, "## {}", text::UNATTRIBUTED_HEADING)?;
+    writeln!(out)?;
+    writeln!(out, "| Seen as | Value | Events |")?;
+    writeln!(out, "|---|---|--:|")?;
+    for (label, values) in lists {
+        for value in values {
+            writeln!(
+                out,
+                "| {label} | {} | {} |",
+                escape(&value.value),
+                value.count
+            )?;
+        }
+    }
+    writeln!(out)
 }
 
 fn write_diagnostics(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {

@@ -7,8 +7,9 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use keyaudit_model::{
-    AuditReport, ComplianceRef, Coverage, Finding, KeyFingerprint, KeyRecord, Mute, PolicyInfo,
-    RuleCode, Severity, Summary,
+    AuditReport, ComplianceRef, ControlResult, ControlStatus, Coverage, Delta, Finding,
+    KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo, RuleCode, Severity, Summary,
+    ValueCount,
 };
 
 /// What a key with an empty or blank name is called in human-facing output.
@@ -237,6 +238,141 @@ pub(crate) fn mute_expiry(mute: &Mute) -> String {
         None => "no expiry".to_owned(),
     }
 }
+
+/// A key for people: its display name, then its short fingerprint in
+/// parentheses when known: `Datto RMM (ITG.3b8f0e6d…)`.
+pub(crate) fn key_label(key: &KeyRef) -> String {
+    let name = display_name(&key.name);
+    match &key.fingerprint {
+        Some(fp) => format!("{name} ({})", short_fingerprint(fp)),
+        None => name.to_owned(),
+    }
+}
+
+/// The keys of a compliance control, as [`key_label`]s.
+pub(crate) fn control_keys(control: &ControlStatus) -> Vec<String> {
+    control.keys.iter().map(key_label).collect()
+}
+
+/// `pass` or `fail`.
+pub(crate) fn control_result(result: ControlResult) -> &'static str {
+    match result {
+        ControlResult::Pass => "pass",
+        ControlResult::Fail => "fail",
+    }
+}
+
+/// `28 controls: 27 fail, 1 pass`, when the report has a compliance view.
+pub(crate) fn compliance_counts(report: &AuditReport) -> Option<String> {
+    if report.compliance.is_empty() {
+        return None;
+    }
+    let fail = report
+        .compliance
+        .iter()
+        .filter(|c| c.status == ControlResult::Fail)
+        .count();
+    Some(format!(
+        "{} controls: {fail} fail, {} pass",
+        report.compliance.len(),
+        report.compliance.len() - fail
+    ))
+}
+
+/// True when any finding carries a [`Delta`] against a baseline.
+pub(crate) fn has_delta(report: &AuditReport) -> bool {
+    report.findings.iter().any(|f| f.delta.is_some())
+}
+
+/// The baseline line: `old.json (as of 2026-10-26): 2 new, 1 worsened,
+/// 0 improved, 9 unchanged`, when the report was compared with one.
+pub(crate) fn baseline(report: &AuditReport) -> Option<String> {
+    let baseline = report.baseline.as_ref()?;
+    let count = |d: Delta| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.delta == Some(d))
+            .count()
+    };
+    Some(format!(
+        "{} (as of {}): {} new, {} worsened, {} improved, {} unchanged",
+        baseline.path,
+        as_of(baseline.as_of),
+        count(Delta::New),
+        count(Delta::Worsened),
+        count(Delta::Improved),
+        count(Delta::Unchanged),
+    ))
+}
+
+/// The named parts of a key's name: `owner=J. Smith, vendor=HaloPSA`
+/// (sorted by part name).
+pub(crate) fn name_parts(key: &KeyRecord) -> String {
+    key.name_parts
+        .iter()
+        .map(|(part, value)| format!("{part}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// True when any key has named parts.
+pub(crate) fn has_name_parts(report: &AuditReport) -> bool {
+    report.keys.iter().any(|k| !k.name_parts.is_empty())
+}
+
+/// True when any key has activity-log counts.
+pub(crate) fn has_activity(report: &AuditReport) -> bool {
+    report.keys.iter().any(|k| k.activity.is_some())
+}
+
+/// A key's activity for people: `1402 events (0 on passwords), last
+/// 2026-11-25`, or `0 events`.
+pub(crate) fn activity(activity: &KeyActivity) -> String {
+    let mut text = format!(
+        "{} {} ({} on passwords)",
+        activity.events,
+        if activity.events == 1 {
+            "event"
+        } else {
+            "events"
+        },
+        activity.password_events
+    );
+    if let Some(at) = activity.last_event_at {
+        text.push_str(&format!(", last {}", day_of(at)));
+    }
+    text
+}
+
+/// The rules of the muted findings on the key with this id.
+pub(crate) fn muted_rules(report: &AuditReport, key_id: &str) -> Vec<RuleCode> {
+    let mut rules: Vec<RuleCode> = report
+        .findings
+        .iter()
+        .filter(|f| !f.is_open() && f.key.id == key_id)
+        .map(|f| f.rule)
+        .collect();
+    rules.sort_unstable();
+    rules
+}
+
+/// The most frequent user agents and source IPs among unattributed events,
+/// when a usage window was given and either list is non-empty.
+pub(crate) fn unattributed(coverage: &Coverage) -> Option<[(&'static str, &[ValueCount]); 2]> {
+    coverage.usage_window.as_ref()?;
+    let lists = [
+        (
+            "User agent",
+            coverage.top_unattributed_user_agents.as_slice(),
+        ),
+        ("Source IP", coverage.top_unattributed_ips.as_slice()),
+    ];
+    lists.iter().any(|(_, l)| !l.is_empty()).then_some(lists)
+}
+
+/// The heading of the unattributed activity block.
+pub(crate) const UNATTRIBUTED_HEADING: &str = "Unattributed activity (bind these in the policy)";
 
 /// The accounts named among the keys, sorted and without repeats.
 pub(crate) fn accounts(report: &AuditReport) -> Vec<&str> {

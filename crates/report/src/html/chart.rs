@@ -1,5 +1,6 @@
-//! The page's two inline SVG charts: open findings by severity, and days
-//! since last use per key against the idle thresholds.
+//! The inline SVG charts: open findings by severity, and days since last use
+//! per key against the idle thresholds (the report page); open findings by
+//! severity over the runs (the history page).
 //!
 //! Both are drawn in a fixed `viewBox` and scale to the width of their box;
 //! every label is placed so that it cannot overlap another whatever the data
@@ -9,6 +10,8 @@
 use std::io::{self, Write};
 
 use keyaudit_model::{AuditReport, KeyRecord, RuleCode, Severity};
+
+use crate::history::History;
 
 use super::{Esc, sev_class};
 use crate::text::{self, terminal_safe};
@@ -418,6 +421,189 @@ fn key_label(out: &mut impl Write, key: &KeyRecord, y: f64) -> io::Result<()> {
     )
 }
 
+/// Open findings by severity over the runs, as stacked areas (critical at
+/// the bottom) under a line of the total, oldest run at the left; the runs
+/// are evenly spaced and each is labelled with its date (every few when there
+/// are many). A single run is drawn as one stacked bar. Each point carries a
+/// `<title>` with the run's counts.
+pub(super) fn trend(history: &History, out: &mut impl Write) -> io::Result<()> {
+    const WIDTH: f64 = 1000.0;
+    const X0: f64 = 56.0;
+    const PLOT_W: f64 = 888.0;
+    const TOP: f64 = 44.0;
+    const PLOT_H: f64 = 220.0;
+    const LABELS: usize = 10;
+    let runs = &history.runs;
+    let (Some(first), Some(last)) = (runs.first(), runs.last()) else {
+        return writeln!(out, "<p class=\"empty\">No reports.</p>");
+    };
+    let n = runs.len();
+    let highest = runs.iter().map(|r| r.open).max().unwrap_or(0);
+    let (scale, step) = count_axis(highest);
+    let height = TOP + PLOT_H + 34.0;
+    let x = |i: usize| {
+        if n == 1 {
+            X0 + PLOT_W / 2.0
+        } else {
+            X0 + PLOT_W * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = |v: usize| TOP + PLOT_H - scaled(v as f64, scale as f64, PLOT_H);
+
+    writeln!(
+        out,
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"chart-trend-title chart-trend-desc\">"
+    )?;
+    writeln!(
+        out,
+        "<title id=\"chart-trend-title\">Open findings by severity per run</title>"
+    )?;
+    writeln!(
+        out,
+        "<desc id=\"chart-trend-desc\">{n} {} from {} to {}; first {} open, latest {} open, highest {highest}.</desc>",
+        if n == 1 { "run" } else { "runs" },
+        text::as_of(first.as_of),
+        text::as_of(last.as_of),
+        first.open,
+        last.open,
+    )?;
+
+    // Legend, most severe first.
+    for (i, severity) in Severity::ALL_DESC.into_iter().enumerate() {
+        let lx = X0 + 110.0 * i as f64;
+        writeln!(
+            out,
+            "<rect x=\"{lx}\" y=\"6\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/>",
+            colour(severity)
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{}\" y=\"16\" font-size=\"12\" fill=\"#1f2933\">{}</text>",
+            lx + 17.0,
+            text::severity_title(severity)
+        )?;
+    }
+
+    // Grid and count axis.
+    let mut tick = 0;
+    while tick <= scale {
+        let ty = y(tick);
+        writeln!(
+            out,
+            "<line x1=\"{X0}\" y1=\"{ty:.1}\" x2=\"{}\" y2=\"{ty:.1}\" stroke=\"{GRID}\" stroke-width=\"1\"/>",
+            X0 + PLOT_W
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"{MUTED}\" text-anchor=\"end\">{tick}</text>",
+            X0 - 10.0,
+            ty + 4.0
+        )?;
+        tick += step;
+    }
+
+    // Stacked layers, critical at the bottom.
+    let stacked = |i: usize, upto: usize| -> usize {
+        Severity::ALL_DESC[..upto]
+            .iter()
+            .map(|s| runs[i].open_of(*s))
+            .sum()
+    };
+    for (layer, severity) in Severity::ALL_DESC.into_iter().enumerate() {
+        if runs.iter().all(|r| r.open_of(severity) == 0) {
+            continue;
+        }
+        if n == 1 {
+            let (low, high) = (stacked(0, layer), stacked(0, layer + 1));
+            writeln!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"48\" height=\"{:.1}\" fill=\"{}\"/>",
+                x(0) - 24.0,
+                y(high),
+                y(low) - y(high),
+                colour(severity)
+            )?;
+            continue;
+        }
+        let upper = (0..n).map(|i| format!("{:.1},{:.1}", x(i), y(stacked(i, layer + 1))));
+        let lower = (0..n)
+            .rev()
+            .map(|i| format!("{:.1},{:.1}", x(i), y(stacked(i, layer))));
+        writeln!(
+            out,
+            "<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.85\"/>",
+            upper.chain(lower).collect::<Vec<_>>().join(" "),
+            colour(severity)
+        )?;
+    }
+
+    // The total, its points, and the run labels.
+    writeln!(
+        out,
+        "<line x1=\"{X0}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#9aa3ae\" stroke-width=\"1\"/>",
+        y(0),
+        X0 + PLOT_W
+    )?;
+    if n > 1 {
+        let points: Vec<String> = (0..n)
+            .map(|i| format!("{:.1},{:.1}", x(i), y(runs[i].open)))
+            .collect();
+        writeln!(
+            out,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f2933\" stroke-width=\"2\" stroke-linejoin=\"round\"/>",
+            points.join(" ")
+        )?;
+    }
+    let every = n.div_ceil(LABELS).max(1);
+    for (i, run) in runs.iter().enumerate() {
+        writeln!(
+            out,
+            "<g><title>{}: {} open ({}), {} muted</title>",
+            text::as_of(run.as_of),
+            run.open,
+            Severity::ALL_DESC
+                .iter()
+                .map(|s| format!("{} {s}", run.open_of(*s)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            run.muted
+        )?;
+        writeln!(
+            out,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#ffffff\" stroke=\"#1f2933\" stroke-width=\"2\"/>",
+            x(i),
+            y(run.open)
+        )?;
+        writeln!(out, "</g>")?;
+        let labelled = i + 1 == n || (i % every == 0 && n - 1 - i >= every);
+        if labelled {
+            writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"{MUTED}\" text-anchor=\"middle\">{}</text>",
+                x(i),
+                TOP + PLOT_H + 20.0,
+                text::day_of(run.as_of)
+            )?;
+        }
+    }
+    writeln!(out, "</svg>")
+}
+
+/// The end of a count axis and its tick step: a step of 1, 2 or 5 times a
+/// power of ten giving at most 5 steps, the end a whole number of steps at
+/// or past `count` (at least one step).
+fn count_axis(count: usize) -> (usize, usize) {
+    let mut base = 1;
+    loop {
+        for step in [base, 2 * base, 5 * base] {
+            if count <= step * 5 {
+                return (count.div_ceil(step).max(1) * step, step);
+            }
+        }
+        base *= 10;
+    }
+}
+
 /// `value / max` of `length`; 0 when `max` is not positive.
 fn scaled(value: f64, max: f64, length: f64) -> f64 {
     if max <= 0.0 {
@@ -450,6 +636,17 @@ mod tests {
         assert_eq!(axis(241), (300, 60));
         assert_eq!(axis(5000), (5760, 960));
         assert_eq!(axis(0), (30, 30));
+    }
+
+    #[test]
+    fn count_axis_has_at_most_five_round_steps() {
+        assert_eq!(count_axis(0), (1, 1));
+        assert_eq!(count_axis(3), (3, 1));
+        assert_eq!(count_axis(5), (5, 1));
+        assert_eq!(count_axis(6), (6, 2));
+        assert_eq!(count_axis(11), (15, 5));
+        assert_eq!(count_axis(26), (30, 10));
+        assert_eq!(count_axis(480), (500, 100));
     }
 
     #[test]
