@@ -15,8 +15,10 @@ use crate::error::{SHOW_MAX, show};
 mod cells;
 mod columns;
 mod delimited;
+mod html;
 mod json;
 mod merge;
+mod table;
 
 use columns::Field;
 pub use merge::merge_inventories;
@@ -37,11 +39,20 @@ pub struct ParsedInventory {
 /// Parses one inventory file.
 ///
 /// `source` is the file name as the user gave it; every message and
-/// [`SourceLocation`] uses it. The format is detected: JSON when the first
-/// non-whitespace character is `[` or `{` (an array of key objects, or
-/// `{"keys": [...]}`), else delimited text whose delimiter (tab, comma or
-/// semicolon) is the most frequent one outside quotes on the first non-empty
-/// line, tab winning ties. A UTF-8 byte-order mark is skipped; CRLF works.
+/// [`SourceLocation`] uses it. The format is detected from the content:
+///
+/// - JSON when the first non-whitespace character is `[` or `{` (an array of
+///   key objects, or `{"keys": [...]}`);
+/// - HTML when it is `<` (`<!DOCTYPE html>`, `<html>`, `<table>`, a comment),
+///   or when the text holds both `<table` and `<tr` (any case): a saved copy
+///   of the settings page, or any page with a table whose header row has a
+///   name and a key column (the first such table; the innermost when tables
+///   nest);
+/// - else delimited text whose delimiter (tab, comma or semicolon) is the
+///   most frequent one outside quotes on the first non-empty line, tab
+///   winning ties.
+///
+/// A UTF-8 byte-order mark is skipped; CRLF works.
 ///
 /// The input must be UTF-8: keyaudit does not guess legacy encodings (a wrong
 /// guess would silently corrupt key names), so other input is refused with
@@ -53,10 +64,10 @@ pub struct ParsedInventory {
 /// the cell, so no error, diagnostic or value holds the secret.
 pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, IngestError> {
     let text = decode(source, data)?;
-    if matches!(text.trim_start().chars().next(), Some('[' | '{')) {
-        json::parse(source, text)
-    } else {
-        delimited::parse(source, text)
+    match text.trim_start().chars().next() {
+        Some('[' | '{') => json::parse(source, text),
+        _ if html::looks_like_html(text) => html::parse(source, text),
+        _ => delimited::parse(source, text),
     }
 }
 
@@ -131,7 +142,8 @@ pub(crate) struct FieldCell<'a> {
 /// The cells of one row, by field; `None` when the file has no such column.
 #[derive(Debug, Default)]
 pub(crate) struct Row<'a> {
-    /// 1-based row (delimited: the header is row 1; JSON: the entry number).
+    /// 1-based row (delimited: the header is row 1; HTML: the row of the
+    /// table, its header usually 1; JSON: the entry number).
     pub number: usize,
     /// Cells by [`Field::index`].
     pub fields: [Option<FieldCell<'a>>; Field::ALL.len()],
@@ -151,18 +163,25 @@ impl<'a> Row<'a> {
     }
 
     /// True for the settings page's entry-form row (not a key): an empty key
-    /// cell and either a cell reading "Generate API Key" or the name
-    /// "Enter Name". `cells` are all the row's texts, unknown columns included.
-    pub(crate) fn is_entry_form<'c>(&self, mut cells: impl Iterator<Item = &'c str>) -> bool {
+    /// cell and a text reading "Enter Name" (the name field) or "Generate API
+    /// Key" (its button). `texts` are all the row's texts: every cell,
+    /// unknown columns included, and in HTML the fields' placeholders.
+    pub(crate) fn is_entry_form<'c>(&self, mut texts: impl Iterator<Item = &'c str>) -> bool {
         self.text(Field::Key).is_empty()
             && (self.text(Field::Name).eq_ignore_ascii_case("Enter Name")
-                || cells.any(|c| c.trim().eq_ignore_ascii_case("Generate API Key")))
+                || texts.any(|c| {
+                    let c = c.trim();
+                    c.eq_ignore_ascii_case("Generate API Key")
+                        || c.eq_ignore_ascii_case("Enter Name")
+                }))
     }
 }
 
 /// Collects the keys, exposures and warnings of one file.
 pub(crate) struct Collector<'s> {
     source: &'s str,
+    /// The file as locations name it: `source`, or e.g. `page.html (table 2)`.
+    place: String,
     format: &'static str,
     keys: Vec<ApiKey>,
     exposures: Vec<Exposure>,
@@ -175,6 +194,7 @@ impl<'s> Collector<'s> {
     pub(crate) fn new(source: &'s str, format: &'static str) -> Self {
         Self {
             source,
+            place: source.to_string(),
             format,
             keys: Vec::new(),
             exposures: Vec::new(),
@@ -187,6 +207,18 @@ impl<'s> Collector<'s> {
         self.source
     }
 
+    /// Names the file differently in locations (rows, columns, key sources);
+    /// [`InventoryFile::path`] stays the file's name.
+    pub(crate) fn with_place(mut self, place: String) -> Self {
+        self.place = place;
+        self
+    }
+
+    /// The file as locations name it.
+    pub(crate) fn place(&self) -> &str {
+        &self.place
+    }
+
     /// Records a full key found at a place.
     pub(crate) fn exposure(&mut self, fingerprint: KeyFingerprint, location: SourceLocation) {
         self.exposures.push(Exposure {
@@ -196,7 +228,7 @@ impl<'s> Collector<'s> {
     }
 
     fn location(&self, row: usize, cell: FieldCell<'_>) -> SourceLocation {
-        SourceLocation::row(self.source, row).with_column(cell.column)
+        SourceLocation::row(self.place(), row).with_column(cell.column)
     }
 
     /// The text of a field that takes text only: `None` when the column is
@@ -229,7 +261,7 @@ impl<'s> Collector<'s> {
             .unwrap_or_default();
         let mut key = ApiKey::named(name);
         key.sources
-            .push(SourceLocation::row(self.source, row.number));
+            .push(SourceLocation::row(self.place(), row.number));
 
         if let Some((loc, t)) = self.text_cell(row, Field::Key)? {
             key.fingerprint = cells::key(t, &loc)?;
@@ -270,7 +302,7 @@ impl<'s> Collector<'s> {
             .text_cell(row, Field::Account)?
             .and_then(|(_, t)| cells::text(t));
 
-        if let Some(warning) = dates_warning(&key, SourceLocation::row(self.source, row.number)) {
+        if let Some(warning) = dates_warning(&key, SourceLocation::row(self.place(), row.number)) {
             self.diagnostics.push(warning);
         }
         self.keys.push(key);

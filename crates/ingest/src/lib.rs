@@ -1,10 +1,11 @@
 //! Parsers for keyaudit's inputs: IT Glue API key inventories and usage
 //! evidence (activity logs).
 //!
-//! An inventory is a table of keys the user copied from IT Glue's settings
-//! page (Admin → Settings → API Keys) or keeps as CSV, TSV, semicolon-separated
-//! text or JSON. [`parse_inventory`] reads one file, [`merge_inventories`]
-//! merges several, [`load_inventories`] does both from paths.
+//! An inventory is a table of keys the user copied or saved from IT Glue's
+//! settings page (Admin → Settings → API Keys) or keeps as CSV, TSV,
+//! semicolon-separated text, JSON or an HTML table. [`parse_inventory`] reads
+//! one file, [`merge_inventories`] merges several, [`load_inventories`] does
+//! both from paths.
 //!
 //! Usage evidence — a saved `/logs` JSON:API response, the JSONL that
 //! `keyaudit fetch-usage` writes, or an Activity Logs CSV export — is
@@ -31,6 +32,24 @@
 //!     parsed.keys[1].fingerprint.as_ref().map(|f| f.as_str()),
 //!     Some("ITG.fedcba9876543210fedcba9876543210"),
 //! );
+//! # Ok::<(), keyaudit_ingest::IngestError>(())
+//! ```
+//!
+//! A saved copy of the settings page reads the same way:
+//!
+//! ```
+//! let page = r#"<!DOCTYPE html><html><body><nav><a href="/">IT Glue</a></nav>
+//!     <table><thead><tr><th>Name</th><th>Key</th><th>Password Access</th><th></th></tr></thead>
+//!     <tbody><tr><td>HaloPSA &amp; Halo ITSM</td>
+//!       <td><code>ITG.0123456789abcdef0123456789abcdef.*****</code></td>
+//!       <td><input type="checkbox" checked="checked"></td><td><button>Revoke</button></td></tr>
+//!     <tr><td><input placeholder="Enter Name"></td><td></td><td><input type="checkbox"></td>
+//!       <td><button>Generate API Key</button></td></tr></tbody></table></body></html>"#;
+//! let parsed = keyaudit_ingest::parse_inventory("api-keys.html", page.as_bytes())?;
+//! assert_eq!(parsed.file.format, "html");
+//! assert_eq!(parsed.keys.len(), 1);
+//! assert_eq!(parsed.keys[0].name, "HaloPSA & Halo ITSM");
+//! assert_eq!(parsed.keys[0].password_access, Some(true));
 //! # Ok::<(), keyaudit_ingest::IngestError>(())
 //! ```
 #![deny(missing_docs)]

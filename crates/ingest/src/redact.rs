@@ -78,18 +78,46 @@ pub(crate) fn may_contain_full_key(bytes: &[u8]) -> bool {
 }
 
 /// Finds every full key in `text` without changing it.
+///
+/// Two keys written back to back (`ITG.<hex>.<secret>ITG.<hex>.<secret>`)
+/// are two keys: a secret stops before the `ITG` of a following
+/// `ITG.<32 hex>`, which the pattern alone would swallow, leaving the second
+/// secret unredacted.
 pub(crate) fn find_secrets(text: &str) -> Vec<FoundSecret> {
-    FULL_KEY
-        .captures_iter(text)
-        .filter_map(|caps| {
-            let whole = caps.get(0)?;
-            let fingerprint = KeyFingerprint::parse(caps.get(1)?.as_str())?;
-            Some(FoundSecret {
-                fingerprint,
-                range: whole.range(),
-            })
-        })
-        .collect()
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(caps) = FULL_KEY.captures_at(text, at) {
+        let (Some(whole), Some(fp)) = (caps.get(0), caps.get(1)) else {
+            break;
+        };
+        let mut end = whole.end();
+        if followed_by_fingerprint(text, end) {
+            end -= 3;
+        }
+        at = end;
+        // The fingerprint, a dot and at least 8 secret characters.
+        if end - fp.end() > 8 {
+            if let Some(fingerprint) = KeyFingerprint::parse(fp.as_str()) {
+                found.push(FoundSecret {
+                    fingerprint,
+                    range: whole.start()..end,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// True when `text[..end]` ends with `ITG` (any case) and `text[end..]`
+/// starts with `.` and 32 hex digits: a key starts 3 bytes before `end`.
+fn followed_by_fingerprint(text: &str, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    end >= 3
+        && bytes[end - 3..end].eq_ignore_ascii_case(b"itg")
+        && bytes.get(end) == Some(&b'.')
+        && bytes
+            .get(end + 1..end + 33)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
 }
 
 /// True when `text` may hold a secret that [`redact_secrets`] does not
@@ -146,6 +174,20 @@ mod tests {
                 .iter()
                 .all(|f| f.fingerprint.as_str() == format!("ITG.{HEX}"))
         );
+    }
+
+    #[test]
+    fn keys_back_to_back_are_two_keys() {
+        let other = "fedcba9876543210fedcba9876543210";
+        let text = format!(
+            "ITG.{HEX}.abcdefghITG.{other}.S3cr3tS3cr3t and ITG.{HEX}.abcdeITG.{other}.zzzzzzzz"
+        );
+        let (clean, found) = redact_secrets(&text);
+        assert_eq!(
+            clean,
+            format!("ITG.{HEX}.*****ITG.{other}.***** and ITG.{HEX}.abcdeITG.{other}.*****")
+        );
+        assert_eq!(found.len(), 3);
     }
 
     #[test]

@@ -254,6 +254,84 @@ fn piece() -> impl Strategy<Value = String> {
     .prop_map(str::to_string)
 }
 
+/// Pieces of HTML table soup: tags (well-formed or not), attributes,
+/// entities and the marker characters ingest uses inside. Only the full-key
+/// piece holds the secret.
+fn html_piece() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "<!DOCTYPE html>",
+        "<html>",
+        "<body>",
+        "<table>",
+        "</table>",
+        "<thead>",
+        "</thead>",
+        "<tbody>",
+        "<tr>",
+        "</tr>",
+        "<td>",
+        "</td>",
+        "<th>",
+        "</th>",
+        "<td colspan=\"3\">",
+        "<th colspan=0>",
+        "<b>",
+        "</b>",
+        "<p>",
+        "<code>",
+        "<span hidden>",
+        "</span>",
+        "<select><option selected>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "<input type=\"checkbox\" checked>",
+        "<input type=checkbox>",
+        "<input value=\"",
+        "<input type=\"hidden\" value=\"",
+        "<input placeholder=\"Enter Name\">",
+        "<div role=checkbox aria-checked=true>",
+        "\">",
+        "<tr data-key=\"",
+        "<button>Generate API Key</button>",
+        "<button>Revoke</button>",
+        "<",
+        ">",
+        "/",
+        "\"",
+        "'",
+        "=",
+        "&amp;",
+        "&nbsp;",
+        "&#46;",
+        "&#x53;",
+        "&#",
+        "&",
+        "Name",
+        "Key",
+        "Password Access",
+        "Date",
+        "yes",
+        "maybe",
+        "2024-01-01",
+        "ITG.",
+        "ITG&#46;",
+        HEX,
+        ".",
+        "*****",
+        " ",
+        "\n",
+        "\t",
+        "\u{A0}",
+        "\u{E000}",
+        "\u{F0000}",
+        "\u{F0001}",
+        "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.S3cr3tV4lu3XyZq9Wm2Kp7Rt",
+    ])
+    .prop_map(str::to_string)
+}
+
 fn check_no_leak(text: &[u8]) {
     match parse_inventory("prop.txt", text) {
         Ok(parsed) => assert_no_secret(&format!("{parsed:?}")),
@@ -275,6 +353,42 @@ proptest! {
     #[test]
     fn never_panics_nor_leaks_on_table_like_text(pieces in prop::collection::vec(piece(), 0..80)) {
         check_no_leak(pieces.concat().as_bytes());
+    }
+
+    #[test]
+    fn never_panics_nor_leaks_on_html_soup(pieces in prop::collection::vec(html_piece(), 0..120)) {
+        let text = pieces.concat();
+        check_no_leak(text.as_bytes());
+        if let Ok(parsed) = parse_inventory("prop.html", text.as_bytes()) {
+            if parsed.file.format == "html" {
+                // Every full key of the raw text is recorded, once.
+                prop_assert!(parsed.exposures.len() >= text.matches(SECRET).count());
+            }
+        }
+    }
+
+    #[test]
+    fn never_leaks_from_html_tables(
+        rows in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(html_piece(), 0..4), 0..5),
+            0..6,
+        ),
+    ) {
+        let body: String = rows
+            .iter()
+            .map(|cells| {
+                let cells: String = cells.iter().map(|c| format!("<td>{}</td>", c.concat())).collect();
+                format!("<tr>{cells}</tr>")
+            })
+            .collect();
+        let text = format!(
+            "<nav>{}</nav><table><thead><tr><th>Name</th><th>Key</th><th>Password Access</th></tr></thead>{body}</table>",
+            full_key()
+        );
+        check_no_leak(text.as_bytes());
+        if let Ok(parsed) = parse_inventory("prop.html", text.as_bytes()) {
+            prop_assert!(parsed.exposures.len() >= text.matches(SECRET).count());
+        }
     }
 
     #[test]
