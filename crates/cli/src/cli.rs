@@ -32,9 +32,11 @@ pub enum Command {
   keyaudit audit --inventory us.csv --inventory eu.csv --policy keyaudit.toml --as-of 2026-11-26
   keyaudit audit --inventory api-keys.csv --format csv --view keys --output credential-report.csv
   keyaudit audit --inventory api-keys.csv --output report.json --fail-on critical
+  keyaudit audit --inventory api-keys.tsv --usage usage.jsonl --usage activity-export.csv --timezone America/New_York
+  ITGLUE_API_KEY=... keyaudit audit --inventory api-keys.tsv --fetch-usage --region eu
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
-2 bad input, bad policy or bad usage.")]
+2 bad input, bad policy or bad usage; 3 the IT Glue API failed (--fetch-usage).")]
     Audit(AuditArgs),
     /// Write a commented policy file with every setting at its default.
     #[command(after_help = "Examples:
@@ -77,6 +79,41 @@ API failed (rejected key, network, server errors) or the fetch was incomplete."
 Exit codes: 0 no new or worsened open finding at or above --fail-on;
 1 there is one; 2 bad input.")]
     Diff(DiffArgs),
+    /// One row per saved report in a folder: keys, open findings by severity,
+    /// muted, new and resolved since the previous run.
+    #[command(after_help = "Examples:
+  keyaudit history reports/
+  keyaudit history reports/ --format html --output trend.html")]
+    History(HistoryArgs),
+}
+
+/// Arguments of `keyaudit history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The folder holding the JSON reports (other files are ignored, with a note).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Output format. Default: from the --output extension (.json, .md, .html), else table.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<HistoryFormat>,
+
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Formats of `keyaudit history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Terminal table.
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+    /// A self-contained HTML page with a trend chart.
+    Html,
 }
 
 /// Arguments of `keyaudit fetch-usage`.
@@ -222,6 +259,35 @@ pub struct AuditArgs {
     )]
     pub inventory: Vec<PathBuf>,
 
+    /// Usage evidence: IT Glue activity logs as saved from the API (JSON:API),
+    /// written by `keyaudit fetch-usage` (JSONL), or exported from the web UI
+    /// (Activity Logs CSV). Repeat for several files.
+    #[arg(long, short = 'u', value_name = "FILE")]
+    pub usage: Vec<PathBuf>,
+
+    /// The window the usage files cover (START..END, dates or RFC 3339 times),
+    /// when they do not say so themselves. Default: earliest to latest event.
+    #[arg(long, value_name = "START..END")]
+    pub usage_window: Option<String>,
+
+    /// The time zone of times without an offset in a CSV export (IANA name).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub timezone: String,
+
+    /// Accept a usage file whose fetch was incomplete; the report then says
+    /// the evidence is partial.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// Fetch activity logs from the IT Glue API first (see `keyaudit
+    /// fetch-usage --help`), then audit with them.
+    #[arg(long)]
+    pub fetch_usage: bool,
+
+    /// Where and what to fetch with --fetch-usage.
+    #[command(flatten, next_help_heading = "Fetching activity logs (--fetch-usage)")]
+    pub fetch: FetchArgs,
+
     /// Policy file (keyaudit.toml); built-in defaults when absent.
     #[arg(long, short = 'p', value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -235,7 +301,8 @@ pub struct AuditArgs {
     #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
-    /// What the table and CSV list: findings, or one row per key (the credential report).
+    /// What the table and CSV list: findings, one row per key (the credential
+    /// report), or one row per compliance control (the auditor's evidence sheet).
     #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
     pub view: ViewArg,
 
@@ -257,7 +324,7 @@ pub struct AuditArgs {
     pub baseline: Option<PathBuf>,
 
     /// Audit the bundled demo account instead of your own inventory.
-    #[arg(long, conflicts_with_all = ["inventory", "policy"])]
+    #[arg(long, conflicts_with_all = ["inventory", "policy", "usage", "fetch_usage"])]
     pub demo: bool,
 
     /// Do not print warnings on stderr (they stay in the report).
@@ -295,6 +362,8 @@ pub enum FormatArg {
     Markdown,
     /// One self-contained HTML page (no scripts, no external resources), printable to PDF.
     Html,
+    /// OCSF Detection Findings (class 2004) as a JSON array, for a SIEM.
+    Ocsf,
 }
 
 /// `--view` values.
@@ -304,6 +373,8 @@ pub enum ViewArg {
     Findings,
     /// One row per key.
     Keys,
+    /// One row per compliance control: pass or fail, with the findings' keys.
+    Compliance,
 }
 
 /// `--color` values.

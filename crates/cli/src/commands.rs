@@ -4,5 +4,6 @@ pub mod audit;
 pub mod check_policy;
 pub mod diff;
 pub mod fetch_usage;
+pub mod history;
 pub mod init;
 pub mod rules;

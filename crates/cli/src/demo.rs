@@ -3,12 +3,13 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use keyaudit_engine::{ValidPolicy, parse_policy};
+use keyaudit_engine::{UsageEvidence, ValidPolicy, parse_policy};
 use keyaudit_model::Inventory;
 
 const INVENTORY: &[u8] = include_bytes!("../../../fixtures/demo/inventory.csv");
 const POLICY: &str = include_str!("../../../fixtures/demo/keyaudit.toml");
 const AS_OF: &str = include_str!("../../../fixtures/demo/as-of.txt");
+const ACTIVITY: &[u8] = include_bytes!("../../../fixtures/demo/activity.jsonl");
 
 /// The demo's inventory, policy and own as-of date.
 pub struct Demo {
@@ -31,4 +32,15 @@ pub fn load() -> Result<Demo> {
         policy,
         as_of,
     })
+}
+
+/// The demo's activity log (30 days of `fetch-usage` output), attributed to
+/// the demo keys.
+pub fn usage(inventory: &mut Inventory, policy: &ValidPolicy) -> Result<UsageEvidence> {
+    crate::usage::attribute(
+        inventory,
+        policy,
+        [("demo:activity.jsonl".to_string(), ACTIVITY)],
+        &keyaudit_ingest::UsageOptions::default(),
+    )
 }

@@ -7,6 +7,7 @@ mod demo;
 mod exit;
 mod output;
 mod saved_report;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::FetchUsage(args) => commands::fetch_usage::run(args),
+        Command::History(args) => commands::history::run(args),
     };
     match result {
         Ok(code) => code,

@@ -62,9 +62,12 @@ fn demo_raises_every_rule_but_naming_convention() {
             "no-usage-evidence",
             "password-access",
             "rotation-due",
-            "unnamed-key"
+            "unnamed-key",
+            "unused-password-access"
         ]
     );
+    assert_eq!(report["coverage"]["events_seen"], 223);
+    assert!(report["coverage"]["attributed"].as_u64().unwrap() > 200);
     assert_eq!(report["schema"], "keyaudit.report/v1");
     assert_eq!(report["as_of"], "2026-11-16T00:00:00Z");
 }

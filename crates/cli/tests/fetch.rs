@@ -203,3 +203,59 @@ fn the_key_never_appears_even_at_trace_level() {
         assert!(!text.contains(SECRET));
     }
 }
+
+#[test]
+fn audit_fetches_then_attributes_without_leaking_the_key() {
+    let server = server(300);
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("keys.csv");
+    fs::write(
+        &inventory,
+        "Name,Key,Password Access,Created\n\
+         HaloPSA,ITG.45df64a0dd9df8a7a79dc4382927a045.*****,yes,2025-01-01\n\
+         Forgotten sync,ITG.0d1f9e2c3b4a5968778695a4b3c2d1e0.*****,no,2025-01-01\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    let output = keyaudit()
+        .env("ITGLUE_API_KEY", KEY)
+        .env("RUST_LOG", "trace")
+        .args([
+            "audit",
+            "--fetch-usage",
+            "--base-url",
+            &server.base_url(),
+            "-i",
+        ])
+        .arg(&inventory)
+        .arg("-o")
+        .arg(&report)
+        .args(["--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = fs::read_to_string(&report).unwrap();
+    for out in [&output.stdout, &output.stderr] {
+        assert!(!String::from_utf8_lossy(out).contains(SECRET));
+    }
+    assert!(!text.contains(SECRET));
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["coverage"]["events_seen"], 301);
+    // The one HaloPSA event (a password read) is attributed by the default name binding.
+    let halo = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "HaloPSA")
+        .unwrap();
+    assert_eq!(halo["activity"]["events"], 1);
+    assert_eq!(halo["activity"]["password_events"], 1);
+    assert_eq!(halo["last_used_source"], "activity-log");
+    // Only temporary files of our own were made, and none is left.
+    assert_eq!(files_in(dir.path()), ["keys.csv", "report.json"]);
+}

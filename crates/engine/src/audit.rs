@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    ApiKey, AuditReport, Coverage, Finding, InputFile, InputKind, Inventory, KeyRecord, KeyRef,
-    KeyState, LastUsedSource, REPORT_SCHEMA, Summary, ToolInfo,
+    ApiKey, AuditReport, Finding, InputFile, InputKind, Inventory, KeyActivity, KeyRecord, KeyRef,
+    KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
 };
 
+use crate::attribution::UsageEvidence;
 use crate::compliance;
 use crate::keyid;
 use crate::mutes::Mutes;
@@ -21,6 +22,10 @@ use crate::usage::{self, UsageView};
 pub struct AuditInput<'a> {
     /// The merged inventory.
     pub inventory: &'a Inventory,
+    /// Activity-log evidence: the usage sources read and the attribution
+    /// tally over their events, made with an [`Attribution`](crate::Attribution)
+    /// compiled from this inventory. `None` when no usage file was given.
+    pub usage: Option<&'a UsageEvidence>,
 }
 
 /// Audits the inventory against the policy as of `as_of`.
@@ -31,7 +36,9 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
     let inventory = input.inventory;
     let keys = &inventory.keys;
     let ids = keyid::key_ids(keys);
-    let usage = usage::views(input);
+    let sources = input.usage.map_or(&[][..], |u| u.sources.as_slice());
+    let (window, left_out) = usage::coverage_window(sources);
+    let usage = usage::views(input, window, policy.idle.warn_after_days, as_of);
     let refs: Vec<KeyRef> = keys
         .iter()
         .zip(&ids)
@@ -88,16 +95,11 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
     let mut diagnostics = inventory.diagnostics.clone();
     diagnostics.extend(rules::policy_diagnostics(policy, keys));
     diagnostics.extend(mutes.finish());
+    diagnostics.extend(usage::window_notes(sources, window, &left_out));
     diagnostics.sort();
     diagnostics.dedup();
 
-    let coverage = Coverage {
-        keys_with_inventory_last_use: usage
-            .iter()
-            .filter(|u| u.source == Some(LastUsedSource::Inventory))
-            .count(),
-        ..Coverage::default()
-    };
+    let coverage = usage::coverage(input, window, &usage);
 
     AuditReport {
         schema: REPORT_SCHEMA.to_string(),
@@ -106,7 +108,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         as_of,
-        inputs: inputs(inventory, policy),
+        inputs: inputs(inventory, sources, policy),
         coverage,
         summary: Summary::count(records.len(), &findings),
         compliance: compliance::view(&findings),
@@ -185,7 +187,11 @@ fn key_record(
         findings: codes,
         max_severity: open.map(|f| f.severity).max(),
         sources: api.sources.clone(),
-        activity: None,
+        activity: key.usage.activity.map(|a| KeyActivity {
+            events: a.events,
+            password_events: a.password_events,
+            last_event_at: a.last_event_at,
+        }),
         name_parts: policy
             .naming
             .pattern
@@ -207,7 +213,7 @@ fn finding_order(f: &Finding) -> impl Ord + '_ {
     )
 }
 
-fn inputs(inventory: &Inventory, policy: &ValidPolicy) -> Vec<InputFile> {
+fn inputs(inventory: &Inventory, sources: &[UsageSource], policy: &ValidPolicy) -> Vec<InputFile> {
     let mut inputs: Vec<InputFile> = inventory
         .files
         .iter()
@@ -218,6 +224,12 @@ fn inputs(inventory: &Inventory, policy: &ValidPolicy) -> Vec<InputFile> {
             records: Some(file.keys),
         })
         .collect();
+    inputs.extend(sources.iter().map(|source| InputFile {
+        kind: InputKind::Usage,
+        path: source.path.clone(),
+        format: source.format.clone(),
+        records: usize::try_from(source.events).ok(),
+    }));
     if let Some(source) = policy.source() {
         inputs.push(InputFile {
             kind: InputKind::Policy,

@@ -5,6 +5,15 @@
 //! files, parses the policy with [`parse_policy`] (or uses
 //! [`ValidPolicy::default()`]) and passes the audit's `as_of` time.
 //!
+//! Activity logs are optional usage evidence. No log record names the API
+//! key, so the policy's `[[bind]]` entries say which events are whose:
+//! compile an [`Attribution`] once from the inventory and the policy, feed
+//! every event to [`Attribution::observe`] (one [`UsageTally`] per thread,
+//! [merged](UsageTally::merge) at the end), and pass the tally with the
+//! usage sources read as [`UsageEvidence`] in [`AuditInput::usage`]. The
+//! rules then judge each key from its last use (the inventory's or the
+//! latest attributed event) and the window the logs cover.
+//!
 //! The report applies the policy's mutes (muted findings stay in the report,
 //! with their reason and expiry, but do not count as open), records the
 //! policy's digest and thresholds, and carries the compliance view: one row
@@ -23,7 +32,7 @@
 //!
 //! let policy = parse_policy("keyaudit.toml", "[idle]\nwarn_after_days = 30\n").unwrap();
 //! let as_of = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
-//! let report = audit(&AuditInput { inventory: &inventory }, &policy, as_of);
+//! let report = audit(&AuditInput { inventory: &inventory, usage: None }, &policy, as_of);
 //!
 //! let rules: Vec<RuleCode> = report.findings.iter().map(|f| f.rule).collect();
 //! assert_eq!(
@@ -37,6 +46,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod attribution;
 mod audit;
 mod compliance;
 mod error;
@@ -47,10 +57,11 @@ mod policy;
 pub mod rules;
 mod usage;
 
+pub use attribution::{Attribution, MAX_DISTINCT_VALUES, UsageEvidence, UsageTally};
 pub use audit::{AuditInput, audit};
 pub use error::{PolicyError, PolicyErrorKind, PolicyErrors};
 pub use naming::BUILTIN_GENERIC_NAMES;
 pub use policy::{
-    DEFAULT_POLICY_TOML, IdlePolicy, MuteTarget, NamingPattern, NamingPolicy, PasswordAccessPolicy,
-    PasswordAllowance, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
+    Binding, DEFAULT_POLICY_TOML, IdlePolicy, IpPattern, MuteTarget, NamingPattern, NamingPolicy,
+    PasswordAccessPolicy, PasswordAllowance, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
 };

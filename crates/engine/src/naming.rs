@@ -1,5 +1,9 @@
 //! How key names are compared: one place for every rule and the policy.
 
+use keyaudit_model::ApiKey;
+
+use crate::policy::ValidPolicy;
+
 /// Names that say nothing of the integration or the owner, in normalised form
 /// (see [`normalise_generic`]). The policy's `naming.generic_names` adds to them.
 pub const BUILTIN_GENERIC_NAMES: &[&str] = &[
@@ -51,6 +55,57 @@ pub(crate) fn duplicate_key(name: &str) -> String {
 /// (how a Password Access allowance names a key).
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// The built-in and the policy's generic names, normalised, sorted and
+/// deduplicated.
+pub(crate) fn generic_names(policy: &ValidPolicy) -> Vec<String> {
+    let mut names: Vec<String> = BUILTIN_GENERIC_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            policy
+                .naming
+                .generic_names
+                .iter()
+                .map(|s| normalise_generic(s)),
+        )
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// What makes a key's non-blank name generic (for the evidence) and how to
+/// say it; `None` for a name that is not generic. `generic_names` is the
+/// list [`generic_names`] gives.
+pub(crate) fn generic_match(
+    key: &ApiKey,
+    generic_names: &[String],
+    min_length: usize,
+) -> Option<(String, String)> {
+    let name = key.name.trim();
+    if let Some(fingerprint) = &key.fingerprint {
+        if name.eq_ignore_ascii_case(fingerprint.as_str()) {
+            let what = "the key's fingerprint";
+            return Some((what.to_string(), format!("is {what}")));
+        }
+        if name.eq_ignore_ascii_case(&fingerprint.masked()) {
+            let what = "the key's masked key";
+            return Some((what.to_string(), format!("is {what}")));
+        }
+    }
+    let normalised = normalise_generic(name);
+    if generic_names.contains(&normalised) {
+        let why = format!("is generic (\"{normalised}\")");
+        return Some((normalised, why));
+    }
+    if normalised.chars().count() < min_length {
+        let what = format!("shorter than {min_length} characters");
+        let why = format!("is {what}");
+        return Some((what, why));
+    }
+    None
 }
 
 fn collapse_whitespace(s: &str) -> String {

@@ -1,14 +1,16 @@
 //! The audit policy (`keyaudit.toml`): thresholds, naming rules, Password
-//! Access allowances, mutes and severity overrides.
+//! Access allowances, bindings of activity-log events to keys, mutes and
+//! severity overrides.
 //!
 //! Parsing has two steps, as cargo-deny's configuration does: the text is
 //! parsed into a raw TOML tree that keeps every value's place, then a small
 //! schema walks that tree into a [`ValidPolicy`], collecting every error
 //! (with its line and column) before failing.
 
+mod bind;
 mod walker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -23,6 +25,9 @@ use crate::error::{PolicyErrorKind, PolicyErrors};
 use crate::naming;
 use crate::rules;
 use walker::{Item, Walker};
+
+pub use bind::{Binding, IpPattern};
+pub(crate) use bind::{canonical_ip, mask_v4, mask_v6};
 
 /// The commented policy that `keyaudit init` writes: every setting at its
 /// default, each explained. It parses to [`ValidPolicy::default()`].
@@ -49,6 +54,8 @@ pub struct ValidPolicy {
     pub mutes: Vec<PolicyMute>,
     /// `[severity]`: base severities that replace the rules' defaults.
     pub severity: BTreeMap<RuleCode, Severity>,
+    /// `[[bind]]`: which activity-log events belong to which key, in file order.
+    pub bindings: Vec<Binding>,
 }
 
 impl ValidPolicy {
@@ -93,7 +100,7 @@ impl ValidPolicy {
             severity_overrides: self.severity.clone(),
             allowances: self.password_access.allow.len(),
             mutes: self.mutes.len(),
-            bindings: 0,
+            bindings: self.bindings.len(),
         }
     }
 }
@@ -106,6 +113,7 @@ impl PartialEq for ValidPolicy {
             && self.password_access == other.password_access
             && self.mutes == other.mutes
             && self.severity == other.severity
+            && self.bindings == other.bindings
     }
 }
 
@@ -362,6 +370,54 @@ fn names_key(wanted: &str, name: &str, fingerprint: Option<&KeyFingerprint>) -> 
     by_fingerprint || (!naming::is_blank(name) && naming::same_name(name, wanted))
 }
 
+/// The keys of an inventory by what a policy entry may name them with, so
+/// that many entries resolve without comparing each with every key. Finds
+/// exactly the keys [`names_key`] accepts.
+pub(crate) struct KeyNames {
+    by_name: HashMap<String, Vec<u32>>,
+    by_fingerprint: HashMap<KeyFingerprint, Vec<u32>>,
+}
+
+impl KeyNames {
+    pub(crate) fn new(keys: &[ApiKey]) -> Self {
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_fingerprint: HashMap<KeyFingerprint, Vec<u32>> = HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            if !naming::is_blank(&key.name) {
+                by_name
+                    .entry(key.name.trim().to_lowercase())
+                    .or_default()
+                    .push(i as u32);
+            }
+            if let Some(fingerprint) = &key.fingerprint {
+                by_fingerprint
+                    .entry(fingerprint.clone())
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
+        Self {
+            by_name,
+            by_fingerprint,
+        }
+    }
+
+    /// The indices of the keys `wanted` names, ascending, each once.
+    pub(crate) fn lookup(&self, wanted: &str) -> Vec<u32> {
+        let wanted = wanted.trim();
+        let mut found: Vec<u32> = parse_fingerprint(wanted)
+            .and_then(|fp| self.by_fingerprint.get(&fp))
+            .into_iter()
+            .chain(self.by_name.get(&wanted.to_lowercase()))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
 /// A fingerprint, bare or masked (`ITG.<hex>.*****`).
 fn parse_fingerprint(s: &str) -> Option<KeyFingerprint> {
     KeyFingerprint::parse(s.strip_suffix(".*****").unwrap_or(s))
@@ -457,6 +513,10 @@ const SECTIONS: &[Section] = &[
     Section {
         name: "password_access",
         read: read_password_access,
+    },
+    Section {
+        name: "bind",
+        read: bind::read_bindings,
     },
     Section {
         name: "mute",
@@ -848,5 +908,41 @@ mod tests {
         assert_eq!(policy, ValidPolicy::default());
         assert_eq!(policy.source(), Some("keyaudit.toml"));
         assert_eq!(ValidPolicy::default().source(), None);
+    }
+}
+
+#[cfg(test)]
+mod key_names_tests {
+    use super::*;
+
+    #[test]
+    fn key_names_find_what_names_key_accepts() {
+        let fp = |n: u32| KeyFingerprint::parse(&format!("ITG.{n:032x}")).unwrap();
+        let mut keys = vec![
+            ApiKey::named(" HaloPSA "),
+            ApiKey::named("halopsa"),
+            ApiKey::named("  "),
+            ApiKey::named("Rewst"),
+        ];
+        keys[2].fingerprint = Some(fp(7));
+        keys[3].fingerprint = Some(fp(8));
+        let names = KeyNames::new(&keys);
+        for wanted in [
+            "HALOPSA",
+            " halopsa ",
+            "ITG.00000000000000000000000000000007",
+            "itg.00000000000000000000000000000008.*****",
+            "",
+            "Rewst ",
+            "nothing",
+        ] {
+            let expected: Vec<u32> = (0..keys.len() as u32)
+                .filter(|&i| {
+                    let key = &keys[i as usize];
+                    names_key(wanted, &key.name, key.fingerprint.as_ref())
+                })
+                .collect();
+            assert_eq!(names.lookup(wanted), expected, "{wanted:?}");
+        }
     }
 }

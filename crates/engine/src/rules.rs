@@ -26,6 +26,7 @@ mod no_usage_evidence;
 mod password_access;
 mod rotation_due;
 mod unnamed_key;
+mod unused_password_access;
 
 use std::collections::BTreeMap;
 
@@ -41,7 +42,7 @@ use crate::policy::ValidPolicy;
 use crate::usage::UsageView;
 
 /// Every implemented rule, in the order they run.
-static RULES: [Rule; 10] = [
+static RULES: [Rule; 11] = [
     idle_key::RULE,
     never_used::RULE,
     no_usage_evidence::RULE,
@@ -51,6 +52,7 @@ static RULES: [Rule; 10] = [
     naming_convention::RULE,
     duplicate_name::RULE,
     exposed_secret::RULE,
+    unused_password_access::RULE,
     password_access::RULE,
 ];
 
@@ -225,19 +227,7 @@ impl<'a> Context<'a> {
         as_of: DateTime<Utc>,
         exposures: &[keyaudit_model::Exposure],
     ) -> Self {
-        let mut generic_names: Vec<String> = naming::BUILTIN_GENERIC_NAMES
-            .iter()
-            .map(|s| s.to_string())
-            .chain(
-                policy
-                    .naming
-                    .generic_names
-                    .iter()
-                    .map(|s| naming::normalise_generic(s)),
-            )
-            .collect();
-        generic_names.sort();
-        generic_names.dedup();
+        let generic_names = naming::generic_names(policy);
         let mut by_fingerprint: BTreeMap<KeyFingerprint, Vec<SourceLocation>> = BTreeMap::new();
         for exposure in exposures {
             by_fingerprint
@@ -326,10 +316,12 @@ pub(crate) fn check_key(ctx: &Context<'_>, key: &KeyContext<'_>) -> Vec<Finding>
         .collect()
 }
 
-/// Warnings about the policy against this inventory (allowances that match
-/// no key).
+/// Warnings about the policy against this inventory (allowances and
+/// bindings that match no key).
 pub(crate) fn policy_diagnostics(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<Diagnostic> {
-    password_access::unmatched_allowances(policy, keys)
+    let mut diagnostics = password_access::unmatched_allowances(policy, keys);
+    diagnostics.extend(crate::attribution::unmatched_bindings(policy, keys));
+    diagnostics
 }
 
 /// `"1 day"`, `"2 days"`.

@@ -69,7 +69,22 @@ fn new_rules_are_in_the_catalogue_with_their_controls() {
     let naming = rules::get(RuleCode::NamingConvention).unwrap();
     assert_eq!(naming.default_severity, Severity::Low);
     assert_eq!(naming.policy_keys, ["naming.pattern"]);
-    assert!(rules::get(RuleCode::UnusedPasswordAccess).is_none());
+    let unused = rules::get(RuleCode::UnusedPasswordAccess).unwrap();
+    assert_eq!(unused.default_severity, Severity::Medium);
+    assert_eq!(unused.scope, rules::Scope::LiveKeys);
+    let controls: Vec<String> = unused
+        .compliance_refs()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        controls,
+        [
+            "NIST SP 800-53 r5 AC-6(7)",
+            "PCI DSS 4.0 7.2.5.1",
+            "SOC 2 CC6.3"
+        ]
+    );
 }
 
 #[test]
@@ -354,7 +369,7 @@ fn report_records_the_policy_file_digest_and_thresholds() {
         Some("(?P<vendor>[^-]+?) - (?P<purpose>[^-]+?) - (?P<owner>.+)")
     );
     assert_eq!(info.severity_overrides.len(), 2);
-    assert_eq!((info.allowances, info.mutes, info.bindings), (2, 2, 0));
+    assert_eq!((info.allowances, info.mutes, info.bindings), (2, 2, 2));
     // The same bytes give the same digest in another run.
     let again = run_inventory(
         &inventory(vec![]),

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use keyaudit_engine::{
-    BUILTIN_GENERIC_NAMES, DEFAULT_POLICY_TOML, IdlePolicy, MuteTarget, PasswordAllowance,
-    PolicyErrorKind, PolicyErrors, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
+    BUILTIN_GENERIC_NAMES, Binding, DEFAULT_POLICY_TOML, IdlePolicy, IpPattern, MuteTarget,
+    PasswordAllowance, PolicyErrorKind, PolicyErrors, PolicyMute, RotationPolicy, ValidPolicy,
+    parse_policy,
 };
 use keyaudit_model::{RuleCode, Severity};
 use proptest::prelude::*;
@@ -73,6 +74,11 @@ fn default_policy_toml_explains_every_setting() {
         "# expires = ",
         "[severity]",
         "# \"generic-name\" = \"low\"",
+        "# [[bind]]",
+        "# user_agent = ",
+        "# ip = ",
+        "# user_id = ",
+        "# actor = ",
         "CIS Controls v8 5.3",
         "NIST SP 800-53 r5",
     ] {
@@ -166,6 +172,27 @@ fn full_policy_reads_every_setting() {
         .map(|a| a.line)
         .collect();
     assert_eq!(lines, [Some(18), Some(23)]);
+    assert_eq!(
+        policy.bindings,
+        [
+            Binding {
+                key: "HaloPSA - ticket sync - Service desk".into(),
+                user_agent: vec!["HaloPSA*".into()],
+                ip: vec![
+                    "203.0.113.7".parse().unwrap(),
+                    "198.51.100.0/24".parse().unwrap()
+                ],
+                ..Binding::default()
+            },
+            Binding {
+                key: "ITG.45df64a0dd9df8a7a79dc4382927a045".into(),
+                actor: vec!["Password Rotation Bot".into()],
+                ..Binding::default()
+            },
+        ]
+    );
+    let bind_lines: Vec<_> = policy.bindings.iter().map(|b| b.line).collect();
+    assert_eq!(bind_lines, [Some(44), Some(49)]);
 }
 
 #[test]
@@ -245,12 +272,12 @@ fn unknown_table_lists_the_valid_tables() {
     assert_eq!(
         line,
         "2:2: unknown table `[mutes]`; valid tables: idle, naming, rotation, password_access, \
-         mute, severity"
+         bind, mute, severity"
     );
     assert_eq!(
         one("warn_after_days = 30\n").0,
         "1:1: unknown key `warn_after_days` at the top level; valid tables: idle, naming, \
-         rotation, password_access, mute, severity"
+         rotation, password_access, bind, mute, severity"
     );
 }
 
@@ -563,7 +590,7 @@ fn mute_needs_a_known_rule() {
         line,
         "2:8: unknown rule `rotation` in [[mute]]; valid rules: duplicate-name, exposed-secret, \
          generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
-         password-access, rotation-due, unnamed-key"
+         password-access, rotation-due, unnamed-key, unused-password-access"
     );
     assert_eq!(
         one(&MUTE.replace("rule = \"rotation-due\"\n", "")),
@@ -647,7 +674,7 @@ fn severity_overrides_need_known_rules_and_severities() {
         line,
         "2:1: unknown rule `generic` in [severity]; valid rules: duplicate-name, exposed-secret, \
          generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
-         password-access, rotation-due, unnamed-key"
+         password-access, rotation-due, unnamed-key, unused-password-access"
     );
     let (line, kind) = one("[severity]\n\"generic-name\" = \"minor\"\n");
     assert_eq!(kind, PolicyErrorKind::InvalidValue);
@@ -695,4 +722,123 @@ proptest! {
     fn parsing_never_panics(text in "(\\[|\\]|=|\"|idle|warn_after_days|allow|password_access|[a-z0-9 .\n-]){0,60}") {
         let _ = parse_policy("fuzz.toml", &text);
     }
+}
+
+// ------------------------------------------------------------------ [[bind]]
+
+#[test]
+fn bindings_are_read_in_file_order_with_single_strings_and_arrays() {
+    let policy = parse_policy(
+        "p.toml",
+        "[[bind]]\nkey = \" HaloPSA \"\nuser_agent = \"HaloPSA*\"\nip = \"2001:db8::/48\"\n\n\
+         [[bind]]\nkey = \"ITG.45DF64A0DD9DF8A7A79DC4382927A045\"\nuser_id = [\" 123456 \", \"7\"]\n\
+         actor = [\"Rewst Bot\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        policy.bindings,
+        [
+            Binding {
+                key: "HaloPSA".into(),
+                user_agent: vec!["HaloPSA*".into()],
+                ip: vec!["2001:db8::/48".parse().unwrap()],
+                ..Binding::default()
+            },
+            Binding {
+                key: "ITG.45DF64A0DD9DF8A7A79DC4382927A045".into(),
+                user_id: vec!["123456".into(), "7".into()],
+                actor: vec!["Rewst Bot".into()],
+                ..Binding::default()
+            },
+        ]
+    );
+    let lines: Vec<_> = policy.bindings.iter().map(|b| b.line).collect();
+    assert_eq!(lines, [Some(1), Some(6)]);
+    assert_eq!(policy.info().bindings, 2);
+    assert_ne!(policy, ValidPolicy::default());
+}
+
+#[test]
+fn inline_bindings_are_accepted() {
+    let policy = parse_policy(
+        "p.toml",
+        "bind = [{ key = \"Rewst\", user_agent = [\"Rewst/*\"] }]\n",
+    )
+    .unwrap();
+    assert_eq!(policy.bindings.len(), 1);
+    assert_eq!(policy.bindings[0].user_agent, ["Rewst/*"]);
+}
+
+#[test]
+fn binding_needs_a_key_and_a_condition() {
+    assert_eq!(
+        lines("[[bind]]\nuser_agent = \"x*\"\n"),
+        ["1:1: `key` is required in [[bind]]"]
+    );
+    assert_eq!(
+        lines("[[bind]]\nkey = \"Rewst\"\n"),
+        [
+            "1:1: [[bind]] needs at least one of `user_agent`, `ip`, `user_id`, `actor`, to say \
+          which events belong to the key"
+        ]
+    );
+    assert_eq!(
+        lines("[[bind]]\nkey = \"Rewst\"\nagent = \"x\"\n"),
+        [
+            "1:1: [[bind]] needs at least one of `user_agent`, `ip`, `user_id`, `actor`, to say \
+             which events belong to the key",
+            "3:1: unknown key `agent` in [[bind]]; valid keys: key, user_agent, ip, user_id, actor",
+        ]
+    );
+}
+
+#[test]
+fn binding_values_must_be_non_empty_strings() {
+    assert_eq!(
+        lines("[[bind]]\nkey = \"R\"\nuser_agent = [\"R*\", \"\"]\nuser_id = 42\nactor = []\n"),
+        [
+            "3:21: `user_agent` must not be empty",
+            "4:11: `user_id` must be a string or an array of strings, found an integer",
+            "5:9: `actor` must list at least one entry (a value)",
+        ]
+    );
+    assert_eq!(
+        lines("bind = \"HaloPSA\"\n"),
+        ["1:8: `bind` must be an array of tables ([[bind]]), found a string"]
+    );
+}
+
+#[test]
+fn binding_addresses_must_be_addresses_or_networks() {
+    let text = "[[bind]]\nkey = \"R\"\nip = [\"203.0.113.300\", \"198.51.100.7/24\", \
+                \"2001:db8::/129\", \"10.0.0.0/8\", \"10.0.0.0/x\"]\n";
+    assert_eq!(
+        lines(text),
+        [
+            "3:7: `ip` entry \"203.0.113.300\" is not an IP address or CIDR network; valid: an \
+             IPv4 or IPv6 address (203.0.113.7, 2001:db8::7) or a CIDR network \
+             (198.51.100.0/24, 2001:db8::/48)",
+            "3:24: `ip` entry \"198.51.100.7/24\" has bits set after its 24-bit prefix; write \
+             the network as 198.51.100.0/24",
+            "3:43: `ip` entry \"2001:db8::/129\" has an invalid prefix length `/129`; IPv6 \
+             prefixes are 0 to 128",
+            "3:75: `ip` entry \"10.0.0.0/x\" has an invalid prefix length `/x`; IPv4 prefixes \
+             are 0 to 32",
+        ]
+    );
+    assert_eq!(errors(text).errors[0].kind, PolicyErrorKind::InvalidValue);
+}
+
+#[test]
+fn ip_patterns_normalise_and_display() {
+    let p = |s: &str| s.parse::<IpPattern>().unwrap();
+    assert_eq!(p(" 203.0.113.7 ").to_string(), "203.0.113.7");
+    assert_eq!(p("203.0.113.7/32"), p("203.0.113.7"));
+    assert_eq!(p("::ffff:203.0.113.7"), p("203.0.113.7"));
+    assert_eq!(p("::ffff:198.51.100.0/120"), p("198.51.100.0/24"));
+    assert_eq!(p("0.0.0.0/0").to_string(), "0.0.0.0/0");
+    assert_eq!(p("2001:DB8::/32").to_string(), "2001:db8::/32");
+    assert!(p("0.0.0.0/0").contains("8.8.8.8".parse().unwrap()));
+    assert!(!p("0.0.0.0/0").contains("::1".parse().unwrap()));
+    assert!(p("::/0").contains("::1".parse().unwrap()));
 }

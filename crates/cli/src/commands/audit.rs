@@ -11,7 +11,7 @@ use keyaudit_engine::{AuditInput, ValidPolicy, audit, parse_policy};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
 use crate::cli::{AuditArgs, ColorArg, FormatArg, ViewArg};
-use crate::{demo, exit, output, saved_report};
+use crate::{demo, exit, output, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
@@ -25,9 +25,16 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     };
     let as_of = as_of_arg.or(demo_as_of).unwrap_or_else(Utc::now);
 
+    let mut inventory = inventory;
+    let evidence = if args.demo {
+        Some(demo::usage(&mut inventory, &policy)?)
+    } else {
+        usage::gather(&args, &mut inventory, &policy)?
+    };
     let mut report = audit(
         &AuditInput {
             inventory: &inventory,
+            usage: evidence.as_ref(),
         },
         &policy,
         as_of,
@@ -46,6 +53,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let view = match args.view {
         ViewArg::Findings => View::Findings,
         ViewArg::Keys => View::Keys,
+        ViewArg::Compliance => View::Compliance,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = RenderOptions {
@@ -99,6 +107,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
         FormatArg::Json => Format::Json,
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Html => Format::Html,
+        FormatArg::Ocsf => Format::Ocsf,
     }
 }
 

@@ -171,6 +171,42 @@ impl<'t> Walker<'t> {
         Some(Spanned::new(value.span(), s.to_string()))
     }
 
+    /// A non-empty list of non-empty strings, written as an array or as a
+    /// single string; `one` names an entry for messages ("a glob").
+    pub(crate) fn strings(
+        &mut self,
+        value: &Item<'_>,
+        name: &str,
+        one: &str,
+    ) -> Option<Vec<Spanned<String>>> {
+        match value.get_ref() {
+            DeValue::String(_) => self.string(value, name, true).map(|s| vec![s]),
+            DeValue::Array(items) => {
+                if items.is_empty() {
+                    self.error(
+                        value.span(),
+                        PolicyErrorKind::InvalidValue,
+                        format!("`{name}` must list at least one entry ({one})"),
+                    );
+                    return None;
+                }
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for item in items {
+                    match self.string(item, name, true) {
+                        Some(s) => out.push(s),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(out)
+            }
+            other => {
+                self.wrong_type(value.span(), name, "a string or an array of strings", other);
+                None
+            }
+        }
+    }
+
     /// A calendar date: a TOML date (`2027-03-31`) or a string `"YYYY-MM-DD"`.
     pub(crate) fn date(&mut self, value: &Item<'_>, name: &str) -> Option<Spanned<NaiveDate>> {
         const EXPECTED: &str = "a date (YYYY-MM-DD)";

@@ -43,27 +43,5 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
 
 /// What makes the name generic (for the evidence) and how to say it.
 fn generic_match(ctx: &Context<'_>, key: &KeyContext<'_>) -> Option<(String, String)> {
-    let name = key.key.name.trim();
-    if let Some(fingerprint) = &key.key.fingerprint {
-        if name.eq_ignore_ascii_case(fingerprint.as_str()) {
-            let what = "the key's fingerprint";
-            return Some((what.to_string(), format!("is {what}")));
-        }
-        if name.eq_ignore_ascii_case(&fingerprint.masked()) {
-            let what = "the key's masked key";
-            return Some((what.to_string(), format!("is {what}")));
-        }
-    }
-    let normalised = naming::normalise_generic(name);
-    if ctx.generic_names.contains(&normalised) {
-        let why = format!("is generic (\"{normalised}\")");
-        return Some((normalised, why));
-    }
-    let min = ctx.policy.naming.min_length;
-    if normalised.chars().count() < min {
-        let what = format!("shorter than {min} characters");
-        let why = format!("is {what}");
-        return Some((what, why));
-    }
-    None
+    naming::generic_match(key.key, &ctx.generic_names, ctx.policy.naming.min_length)
 }

@@ -57,13 +57,10 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     // Every matching allowance has expired: report the one that expired last.
     let expired = matching.into_iter().max_by_key(|a| a.expires);
 
-    let mut escalated_by: Vec<RuleCode> = out
-        .iter()
-        .filter(|draft| escalates(ctx, draft))
-        .map(|draft| draft.rule.code)
-        .collect();
-    escalated_by.sort();
-    escalated_by.dedup();
+    let mut escalating: Vec<&Draft> = out.iter().filter(|draft| escalates(ctx, draft)).collect();
+    escalating.sort_by_key(|draft| draft.rule.code);
+    escalating.dedup_by_key(|draft| draft.rule.code);
+    let escalated_by: Vec<RuleCode> = escalating.iter().map(|draft| draft.rule.code).collect();
 
     let mut message =
         String::from("This key has Password Access, so it can read every password in the account");
@@ -76,9 +73,9 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     }
     let escalate = !escalated_by.is_empty();
     if escalate {
-        let reasons: Vec<String> = escalated_by
+        let reasons: Vec<String> = escalating
             .iter()
-            .map(|code| escalation_reason(*code, ctx, key))
+            .map(|draft| escalation_reason(draft))
             .collect();
         message.push_str(&format!(
             "; it is critical because the key is also {}",
@@ -118,14 +115,16 @@ fn escalates(ctx: &Context<'_>, draft: &Draft) -> bool {
     }
 }
 
-fn escalation_reason(code: RuleCode, ctx: &Context<'_>, key: &KeyContext<'_>) -> String {
-    match code {
+fn escalation_reason(draft: &Draft) -> String {
+    match draft.rule.code {
         RuleCode::UnnamedKey => "unnamed".to_string(),
         RuleCode::GenericName => "generically named".to_string(),
         RuleCode::NeverUsed => "never used".to_string(),
-        RuleCode::IdleKey => match key.usage.days_idle(ctx.as_of) {
-            Some(n) => format!("idle for {}", days(n)),
-            None => "idle".to_string(),
+        RuleCode::IdleKey => match (draft.evidence.days_idle, draft.evidence.last_used_at) {
+            (Some(n), Some(_)) => format!("idle for {}", days(n)),
+            // Idle since the start of the usage window: at least that long.
+            (Some(n), None) => format!("idle for at least {}", days(n)),
+            (None, _) => "idle".to_string(),
         },
         other => other.as_str().to_string(),
     }

@@ -75,7 +75,14 @@ pub fn run_with(keys: Vec<ApiKey>, policy: &str) -> AuditReport {
 }
 
 pub fn run_inventory(inventory: &Inventory, policy: &ValidPolicy) -> AuditReport {
-    audit(&AuditInput { inventory }, policy, as_of())
+    audit(
+        &AuditInput {
+            inventory,
+            usage: None,
+        },
+        policy,
+        as_of(),
+    )
 }
 
 /// The findings of one rule.

@@ -1,0 +1,70 @@
+//! `keyaudit history`: the trend over the reports saved in a folder.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use keyaudit_report::RenderOptions;
+use keyaudit_report::history::{history, render_html, render_json, render_markdown, render_table};
+
+use crate::cli::{ColorArg, HistoryArgs, HistoryFormat};
+use crate::commands::audit::use_color;
+use crate::{output, saved_report};
+
+/// Runs `keyaudit history`.
+pub fn run(args: HistoryArgs) -> Result<ExitCode> {
+    let shown = args.dir.display();
+    let mut entries: Vec<_> = fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot read the folder `{shown}`"))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_file())
+        .collect();
+    entries.sort();
+    let mut reports = Vec::new();
+    let mut notes = Vec::new();
+    for path in entries {
+        let name = path.display().to_string();
+        match saved_report::load(&path) {
+            Ok(report) => reports.push((name, report)),
+            Err(err) => notes.push(format!("ignored {name}: {err:#}")),
+        }
+    }
+    let mut trend = history(reports);
+    trend.notes.splice(0..0, notes);
+
+    let format = args
+        .format
+        .or_else(|| format_of(args.output.as_deref()?))
+        .unwrap_or(HistoryFormat::Table);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    if !(format == HistoryFormat::Table && to_terminal) {
+        for note in &trend.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let options = RenderOptions {
+        color: use_color(ColorArg::Auto, to_terminal),
+    };
+    let write = |out: &mut dyn Write| match format {
+        HistoryFormat::Table => render_table(&trend, &options, out),
+        HistoryFormat::Json => render_json(&trend, out),
+        HistoryFormat::Markdown => render_markdown(&trend, out),
+        HistoryFormat::Html => render_html(&trend, out),
+    };
+    match &args.output {
+        Some(path) => output::write_file(path, write)?,
+        None => output::write_stdout(write)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_of(path: &Path) -> Option<HistoryFormat> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(HistoryFormat::Json),
+        "md" | "markdown" => Some(HistoryFormat::Markdown),
+        "html" | "htm" => Some(HistoryFormat::Html),
+        _ => None,
+    }
+}
