@@ -585,3 +585,199 @@ fn a_report_of_another_schema_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("not a keyaudit report"));
 }
+
+#[test]
+fn compliance_view_fails_a_control_exactly_when_an_open_finding_references_it() {
+    let out = stdout_of(&["audit", "--demo", "--format", "csv", "--view", "compliance"]);
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "framework",
+            "control",
+            "status",
+            "open",
+            "muted",
+            "rules",
+            "keys"
+        ]
+    );
+    let report = demo_json();
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows += 1;
+        let referenced = report["findings"].as_array().unwrap().iter().any(|f| {
+            f["status"] == "open"
+                && f["compliance"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["framework"] == record[0] && c["control"] == record[1])
+        });
+        assert_eq!(
+            &record[2],
+            if referenced { "fail" } else { "pass" },
+            "{record:?}"
+        );
+    }
+    assert_eq!(rows, report["compliance"].as_array().unwrap().len());
+    assert!(stdout_of(&["audit", "--demo", "--view", "compliance"]).contains("PCI DSS 4.0"));
+}
+
+#[test]
+fn ocsf_maps_every_finding() {
+    let out = stdout_of(&["audit", "--demo", "--format", "ocsf"]);
+    let findings: Value = serde_json::from_str(&out).unwrap();
+    let findings = findings.as_array().unwrap();
+    let report = demo_json();
+    assert_eq!(findings.len(), report["findings"].as_array().unwrap().len());
+    assert!(findings.iter().all(|f| f["class_uid"] == 2004));
+    assert_eq!(
+        findings.iter().filter(|f| f["status_id"] == 3).count(),
+        report["summary"]["muted"].as_u64().unwrap() as usize
+    );
+}
+
+#[test]
+fn html_and_markdown_reports_are_self_contained_and_deterministic() {
+    let html = stdout_of(&["audit", "--demo", "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    assert!(html.contains("<svg"));
+    assert!(!html.contains(DEMO_SECRET));
+    assert_eq!(html, stdout_of(&["audit", "--demo", "--format", "html"]));
+    let md = stdout_of(&["audit", "--demo", "--format", "markdown"]);
+    assert!(md.starts_with("# IT Glue API key audit"));
+    assert!(!md.contains(DEMO_SECRET));
+}
+
+#[test]
+fn history_orders_runs_and_ignores_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, as_of) in [("b.json", "2026-12-20"), ("a.json", "2026-11-16")] {
+        keyaudit()
+            .args([
+                "audit",
+                "--demo",
+                "--fail-on",
+                "never",
+                "--as-of",
+                as_of,
+                "-o",
+            ])
+            .arg(dir.path().join(name))
+            .assert()
+            .code(0);
+    }
+    fs::write(dir.path().join("notes.txt"), "not a report").unwrap();
+    let out = keyaudit()
+        .args(["history", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.txt"));
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = history["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["as_of"], "2026-11-16T00:00:00Z");
+    assert_eq!(runs[1]["as_of"], "2026-12-20T00:00:00Z");
+    let html = keyaudit()
+        .args(["history", "--format", "html"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(html.contains("<svg") && !html.contains("<script"));
+}
+
+#[test]
+fn a_saved_settings_page_is_audited() {
+    let page =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/inventory/settings-page.html");
+    let out = stdout_of(&[
+        "audit",
+        "--inventory",
+        page.to_str().unwrap(),
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["inputs"][0]["format"], "html");
+    assert_eq!(report["keys"].as_array().unwrap().len(), 7);
+    assert!(
+        report["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["password_access"] == true)
+    );
+}
+
+#[test]
+fn a_csv_export_in_a_time_zone_is_usage_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "keys.csv",
+        "Name,Password Access,Created\nHaloPSA Integration,yes,2024-01-01\nForgotten sync,no,2024-01-01\n",
+    );
+    let export =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/usage/activity-export.csv");
+    let out = stdout_of(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--usage",
+        export.to_str().unwrap(),
+        "--timezone",
+        "America/New_York",
+        "--usage-window",
+        "2024-01-01..2024-03-31",
+        "--as-of",
+        "2024-04-01",
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let window = &report["coverage"]["usage_window"];
+    assert_eq!(window["inferred"], false);
+    assert_eq!(window["start"], "2024-01-01T00:00:00Z");
+    let halo = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "HaloPSA Integration")
+        .unwrap();
+    assert_eq!(halo["last_used_source"], "activity-log");
+    // 03/04/2024 05:22 AM in New York (EST, UTC-5) is 10:22 UTC.
+    assert!(halo["activity"]["events"].as_u64().unwrap() >= 2);
+    // The forgotten key: no event in a 90-day window since before it was created.
+    let forgotten: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["key"]["name"] == "Forgotten sync")
+        .collect();
+    assert!(
+        forgotten.iter().any(|f| f["rule"] == "idle-key"),
+        "{forgotten:?}"
+    );
+    keyaudit()
+        .args([
+            "audit",
+            "--inventory",
+            &inv,
+            "--usage",
+            export.to_str().unwrap(),
+            "--timezone",
+            "Mars/Olympus",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Mars/Olympus"));
+}
