@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use comfy_table::modifiers::UTF8_ROUND_CORNERS;
 use comfy_table::presets::UTF8_FULL;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 use keyaudit_engine::rules::{Rule, catalogue};
 
 use crate::cli::{CatalogueFormat, RulesArgs};
@@ -58,6 +58,10 @@ fn table(rules: &[&Rule], out: &mut dyn Write) -> io::Result<()> {
             controls(rule, "\n"),
             rule.policy_keys.join("\n"),
         ]);
+    }
+    // Controls read best on one line each ("ISO/IEC 27001:2022 A.5.16").
+    if let Some(column) = table.column_mut(3) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(29)));
     }
     writeln!(out, "{table}")
 }
