@@ -24,20 +24,7 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<
             .with_context(|| format!("cannot write `{shown}`"))?;
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".keyaudit-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot write `{shown}`: cannot create a file in `{}`",
-                dir.display()
-            )
-        })?;
+    let temp = temp_file_beside(path)?;
     let mut out = BufWriter::new(temp);
     write(&mut out)
         .and_then(|()| out.flush())
@@ -53,6 +40,47 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write `{shown}`"))?;
     Ok(())
+}
+
+/// Checks, before any work, that [`write_file`] can create its temporary
+/// file next to `path` (a device or pipe is opened directly: nothing to
+/// check). The error is the one `write_file` would give.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Ok(());
+    }
+    temp_file_beside(path).map(drop)
+}
+
+/// A temporary file in `path`'s folder (removed when dropped).
+fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".keyaudit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(without_temp_name)
+        .with_context(|| {
+            format!(
+                "cannot write `{}`: cannot create a file in `{}`",
+                path.display(),
+                dir.display()
+            )
+        })
+}
+
+/// The operating system's error without the random name of the temporary
+/// file that `tempfile` adds to it (`… at path "/out/.keyaudit-x7Gq.tmp"`):
+/// the message names the output and its folder already.
+fn without_temp_name(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    match text.rfind(" at path \"") {
+        Some(end) => io::Error::new(error.kind(), &text[..end]),
+        None => error,
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

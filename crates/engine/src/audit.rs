@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
-    ApiKey, AuditReport, Finding, InputFile, InputKind, Inventory, KeyActivity, KeyRecord, KeyRef,
-    KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
+    ApiKey, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory, KeyActivity,
+    KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
 };
 
 use crate::attribution::UsageEvidence;
@@ -45,7 +45,12 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         .map(|(key, id)| key_ref(key, id.clone()))
         .collect();
     let mut same_name = same_name_groups(keys, &refs);
-    let ctx = Context::new(policy, as_of, &inventory.exposures);
+    // Full keys found in the inventory, the usage files and the policy.
+    let mut exposures = inventory.exposures.clone();
+    exposures.extend(policy.exposures().iter().cloned());
+    exposures.sort();
+    exposures.dedup();
+    let ctx = Context::new(policy, as_of, &exposures);
     let mut mutes = Mutes::new(policy, as_of);
 
     let mut findings = Vec::new();
@@ -88,11 +93,8 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
     });
     findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
 
-    let mut exposures = inventory.exposures.clone();
-    exposures.sort();
-    exposures.dedup();
-
     let mut diagnostics = inventory.diagnostics.clone();
+    diagnostics.extend(future_dates(keys, as_of));
     diagnostics.extend(rules::policy_diagnostics(policy, keys));
     diagnostics.extend(mutes.finish());
     diagnostics.extend(usage::window_notes(sources, window, &left_out));
@@ -119,6 +121,53 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         policy: Some(policy.info()),
         baseline: None,
     }
+}
+
+/// Warnings for inventory dates (creation, last use) after the audit's
+/// as-of time: one of them is wrong, and the rules cannot judge the key from
+/// it (a key "created" in the future is never idle, never due for rotation).
+fn future_dates(keys: &[ApiKey], as_of: DateTime<Utc>) -> Vec<Diagnostic> {
+    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut warnings = Vec::new();
+    for key in keys {
+        for (what, when) in [
+            ("was created", key.created_at),
+            ("was last used", key.last_used.at()),
+        ] {
+            let Some(when) = when.filter(|t| *t > as_of) else {
+                continue;
+            };
+            warnings.push(Diagnostic::warning(
+                format!(
+                    "key `{}` {what} {}, after the audit's as-of time {}; the date is wrong, \
+                     or --as-of is too early",
+                    shown_name(&key.name),
+                    at(when),
+                    at(as_of)
+                ),
+                key.sources.first().cloned(),
+            ));
+        }
+    }
+    warnings
+}
+
+/// A key's name for a one-line message: control characters escaped, at most
+/// 60 characters.
+fn shown_name(name: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in name.trim().chars().enumerate() {
+        if count == 60 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn key_ref(key: &ApiKey, id: String) -> KeyRef {

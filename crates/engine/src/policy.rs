@@ -10,12 +10,15 @@
 mod bind;
 mod walker;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use keyaudit_model::{
-    ApiKey, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity, Thresholds,
+    ApiKey, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity,
+    SourceLocation, Thresholds,
 };
 use regex::Regex;
 use sha2::{Digest, Sha256};
@@ -56,9 +59,20 @@ pub struct ValidPolicy {
     pub severity: BTreeMap<RuleCode, Severity>,
     /// `[[bind]]`: which activity-log events belong to which key, in file order.
     pub bindings: Vec<Binding>,
+    /// Full API keys found in the policy text (redacted before parsing).
+    exposures: Vec<Exposure>,
 }
 
 impl ValidPolicy {
+    /// Full API keys (`ITG.<hex>.<secret>`) found in the policy file, each
+    /// with its line. The policy was parsed with each of them replaced by
+    /// its masked form (`ITG.<hex>.*****`, which names the same key), so no
+    /// value, warning or error holds the secret; the audit raises each as
+    /// `exposed-secret`.
+    pub fn exposures(&self) -> &[Exposure] {
+        &self.exposures
+    }
+
     /// The policy file as the user named it; `None` for the built-in defaults.
     pub fn source(&self) -> Option<&str> {
         self.source.as_deref()
@@ -437,6 +451,9 @@ fn parse_fingerprint(s: &str) -> Option<KeyFingerprint> {
 /// );
 /// ```
 pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyErrors> {
+    let original = text;
+    let (redacted, exposures) = redact_full_keys(source, text);
+    let text = redacted.as_ref();
     let mut walker = Walker::new(source, text);
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
@@ -452,10 +469,11 @@ pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyError
         });
     }
 
-    let digest = Sha256::digest(text.as_bytes());
+    let digest = Sha256::digest(original.as_bytes());
     let mut policy = ValidPolicy {
         source: Some(source.to_string()),
         sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
+        exposures,
         ..ValidPolicy::default()
     };
     for (key, value) in document.get_ref().iter() {
@@ -488,6 +506,37 @@ pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyError
     } else {
         Err(PolicyErrors { errors })
     }
+}
+
+/// A full API key: `ITG.` + 32 hex digits + `.` + a secret of 8 or more
+/// characters of `[A-Za-z0-9_\-+/=]` (as ingest detects them); group 1 is
+/// the fingerprint. A masked key (`.*****`) is not one.
+static FULL_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?i:ITG)\.[0-9A-Fa-f]{32})\.[A-Za-z0-9_\-+/=]{8,}")
+        .expect("the full-key pattern is valid")
+});
+
+/// `text` with every full API key replaced by its masked form, and the keys
+/// found (fingerprint and line). Columns after a key on its line shift by
+/// the length of the secret removed.
+fn redact_full_keys<'t>(source: &str, text: &'t str) -> (Cow<'t, str>, Vec<Exposure>) {
+    let mut exposures = Vec::new();
+    let redacted = FULL_KEY.replace_all(text, |caps: &regex::Captures<'_>| {
+        let whole = caps.get(0).map_or(0..0, |m| m.range());
+        let line = text[..whole.start].matches('\n').count() + 1;
+        match KeyFingerprint::parse(&caps[1]) {
+            Some(fingerprint) => {
+                let masked = fingerprint.masked();
+                exposures.push(Exposure {
+                    fingerprint,
+                    location: SourceLocation::row(source, line),
+                });
+                masked
+            }
+            None => caps[0].to_string(),
+        }
+    });
+    (redacted, exposures)
 }
 
 /// One top-level table of the policy and the function that reads it.

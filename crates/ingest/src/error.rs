@@ -12,8 +12,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum IngestError {
-    /// The file could not be read.
-    #[error("{file}: cannot read the file ({source}); expected a readable file")]
+    /// The file could not be read. The I/O error is the error's
+    /// [`source`](std::error::Error::source) (not repeated in the message,
+    /// so that a chain of causes prints it once).
+    #[error("{file}: cannot read the file; expected a readable file")]
     Io {
         /// The file as the user named it.
         file: String,
@@ -101,6 +103,32 @@ pub enum IngestError {
         second: String,
         /// The field both give.
         field: &'static str,
+    },
+
+    /// A field holds more text than any key's name, owner or note could.
+    /// The value is not quoted (it may hold anything).
+    #[error(
+        "{location}: found a value of {chars} characters; expected at most {max} characters \
+         (is a double quote left open, or something pasted into the wrong cell?)"
+    )]
+    CellTooLong {
+        /// File, row and column of the cell.
+        location: SourceLocation,
+        /// Its length in characters.
+        chars: usize,
+        /// The longest value accepted.
+        max: usize,
+    },
+
+    /// The inventory files hold no key at all.
+    #[error(
+        "{files}: found no API key; expected at least one key (a row under the header, or an \
+         entry of the JSON array): copy the whole table of Admin → Settings → API Keys, from \
+         the Name header to the last key"
+    )]
+    NoKeys {
+        /// The files read, as the user named them, joined by `, `.
+        files: String,
     },
 
     /// A row has a non-empty cell beyond the header's columns.

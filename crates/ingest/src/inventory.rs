@@ -23,6 +23,11 @@ mod table;
 use columns::Field;
 pub use merge::merge_inventories;
 
+/// The longest text (in characters) a field keyaudit reads may hold: far
+/// more than any name, owner or note, far less than a runaway cell (a quote
+/// left open, a file pasted into a cell) that would flood every report.
+pub(crate) const MAX_CELL_CHARS: usize = 4096;
+
 /// One parsed inventory file, before merging.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedInventory {
@@ -52,7 +57,10 @@ pub struct ParsedInventory {
 ///   most frequent one outside quotes on the first non-empty line, tab
 ///   winning ties.
 ///
-/// A UTF-8 byte-order mark is skipped; CRLF works.
+/// A UTF-8 byte-order mark is skipped; CRLF works. An empty (or blank)
+/// file is an error, and so is, in delimited text, a double quote that opens
+/// a cell and is never closed (the cell would swallow the rest of the file).
+/// A field keyaudit reads holds at most 4096 characters.
 ///
 /// The input must be UTF-8: keyaudit does not guess legacy encodings (a wrong
 /// guess would silently corrupt key names), so other input is refused with
@@ -64,6 +72,15 @@ pub struct ParsedInventory {
 /// the cell, so no error, diagnostic or value holds the secret.
 pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, IngestError> {
     let text = decode(source, data)?;
+    if text.trim().is_empty() {
+        return Err(IngestError::Syntax {
+            location: SourceLocation::file(source),
+            problem: "the file is empty".to_string(),
+            expected: "a table of API keys: a header row (Name, Key, Password Access, …) \
+                       and one row per key, or a JSON array of keys"
+                .to_string(),
+        });
+    }
     match text.trim_start().chars().next() {
         Some('[' | '{') => json::parse(source, text),
         _ if html::looks_like_html(text) => html::parse(source, text),
@@ -74,7 +91,9 @@ pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, Ing
 /// Reads, parses and merges inventory files, in the order given.
 ///
 /// The file name in messages is the path as given. An I/O error names the
-/// file.
+/// file. Files that hold no key between them (a header alone, an empty JSON
+/// array, only the settings page's entry form) are an error: there would be
+/// nothing to audit, and a clean report would hide the mistake.
 pub fn load_inventories<P: AsRef<Path>>(paths: &[P]) -> Result<Inventory, IngestError> {
     let mut parts = Vec::with_capacity(paths.len());
     for path in paths {
@@ -86,7 +105,14 @@ pub fn load_inventories<P: AsRef<Path>>(paths: &[P]) -> Result<Inventory, Ingest
         })?;
         parts.push(parse_inventory(&name, &data)?);
     }
-    merge_inventories(parts)
+    let files: Vec<String> = parts.iter().map(|p| p.file.path.clone()).collect();
+    let inventory = merge_inventories(parts)?;
+    if inventory.keys.is_empty() && !files.is_empty() {
+        return Err(IngestError::NoKeys {
+            files: files.join(", "),
+        });
+    }
+    Ok(inventory)
 }
 
 /// Checks the encoding and strips a UTF-8 byte-order mark.
@@ -232,7 +258,8 @@ impl<'s> Collector<'s> {
     }
 
     /// The text of a field that takes text only: `None` when the column is
-    /// absent; null reads as an empty cell; a boolean is an error.
+    /// absent; null reads as an empty cell; a boolean, or a text longer than
+    /// [`MAX_CELL_CHARS`], is an error.
     fn text_cell<'a>(
         &self,
         row: &Row<'a>,
@@ -243,7 +270,17 @@ impl<'s> Collector<'s> {
         };
         let location = self.location(row.number, cell);
         match cell.value {
-            Cell::Text(t) => Ok(Some((location, t))),
+            Cell::Text(t) => {
+                let chars = t.chars().count();
+                if chars > MAX_CELL_CHARS {
+                    return Err(IngestError::CellTooLong {
+                        location,
+                        chars,
+                        max: MAX_CELL_CHARS,
+                    });
+                }
+                Ok(Some((location, t)))
+            }
             Cell::Null => Ok(Some((location, ""))),
             Cell::Bool(b) => Err(IngestError::InvalidValue {
                 location,

@@ -16,6 +16,12 @@ pub fn run(args: CheckPolicyArgs) -> Result<ExitCode> {
     let text = fs::read_to_string(&args.policy)
         .with_context(|| format!("cannot read policy file `{shown}`"))?;
     let policy = parse_policy(&shown, &text)?;
+    for exposure in policy.exposures() {
+        eprintln!(
+            "warning: {}: a full API key ({}) is written in the policy; revoke and regenerate it, and name it by its fingerprint",
+            exposure.location, exposure.fingerprint
+        );
+    }
     let info = policy.info();
     println!(
         "{shown}: valid ({} allowance{}, {} mute{}, {} severity override{}; {})",

@@ -1,20 +1,23 @@
 //! `keyaudit fetch-usage`: activity logs from the IT Glue API into a usage file.
 
-use std::io::IsTerminal;
-use std::path::Path;
+use std::fs;
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyaudit_itglue::{
-    ApiKey, FetchConfig, FetchReport, NoProgress, Progress, ProgressSnapshot, Region, TimeRange,
+    ApiKey, FetchConfig, FetchError, FetchReport, Progress, ProgressSnapshot, Region, TimeRange,
     write_usage_jsonl,
 };
 
 use crate::cli::{FetchArgs, FetchUsageArgs, RegionArg};
 use crate::exit::ApiFailure;
+use crate::output;
 
 /// The environment variable holding the IT Glue API key.
 pub const KEY_VARIABLE: &str = "ITGLUE_API_KEY";
@@ -35,6 +38,11 @@ pub fn run(args: FetchUsageArgs) -> Result<ExitCode> {
 /// Fetches the window `args` names into `path` (atomically). An incomplete
 /// fetch still writes the file, marked incomplete, and fails with an
 /// [`ApiFailure`] saying which windows are missing events.
+///
+/// Nothing is written unless the fetch completes: a failure of the API, or
+/// an interruption (SIGINT, SIGTERM), fails with an [`ApiFailure`] (exit 3)
+/// saying how far the fetch got; an output that cannot be written fails
+/// before the fetch starts when possible, always with exit 2.
 pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
     init_logging(args.verbose);
     let key = match &args.api_key_file {
@@ -42,22 +50,42 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
         None => ApiKey::from_env(KEY_VARIABLE)?,
     };
     let config = config(args, Utc::now())?;
+    let target = Target::prepare(path)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the HTTP client")?;
-    let bar = progress_bar();
-    let report = match &bar {
-        Some(bar) => {
-            let progress = BarProgress(bar.clone());
-            runtime.block_on(write_usage_jsonl(&key, &config, &progress, path))
+    let progress = Tracked::new(progress_bar());
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            biased;
+            signal = interrupted() => Err(signal),
+            result = write_usage_jsonl(&key, &config, &progress, target.fetch_path()) => Ok(result),
         }
-        None => runtime.block_on(write_usage_jsonl(&key, &config, &NoProgress, path)),
+    });
+    progress.finish();
+    let so_far = progress.so_far();
+    let report = match outcome {
+        Err(signal) => {
+            return Err(ApiFailure(format!(
+                "interrupted ({signal}) after fetching {so_far}; no usage file was written"
+            ))
+            .into());
+        }
+        // Writing the output (or its spool, next to it) failed: a full
+        // disk, say. That is the output's fault, not the API's.
+        Ok(Err(FetchError::Io { source, .. } | FetchError::Sink(source))) => {
+            bail!("cannot write `{}`: {source}", path.display())
+        }
+        Ok(Err(err)) if err.is_usage_error() => return Err(err.into()),
+        Ok(Err(err)) => {
+            return Err(anyhow::Error::new(err).context(format!(
+                "the fetch failed after fetching {so_far}; no usage file was written"
+            )));
+        }
+        Ok(Ok(report)) => report,
     };
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let report = report?;
+    target.finish(path)?;
     if !report.complete {
         let windows: Vec<String> = report
             .incomplete_windows
@@ -73,6 +101,83 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
         .into());
     }
     Ok(report)
+}
+
+/// Where the fetch writes: the output itself (a regular file, replaced
+/// atomically by the writer), or, for a device or a pipe (`/dev/stdout`),
+/// a file in a temporary folder copied there once complete.
+enum Target {
+    File(PathBuf),
+    Special(tempfile::TempDir, PathBuf),
+}
+
+impl Target {
+    /// Checks that the output can be written before anything is fetched.
+    fn prepare(path: &Path) -> Result<Self> {
+        let shown = path.display();
+        if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let dir = tempfile::tempdir()
+                .with_context(|| format!("cannot write `{shown}`: no temporary folder"))?;
+            let fetched = dir.path().join("usage.jsonl");
+            return Ok(Target::Special(dir, fetched));
+        }
+        // The writer creates its temporary files next to the output.
+        output::check_writable(path)?;
+        Ok(Target::File(path.to_owned()))
+    }
+
+    /// The file the fetch writes to.
+    fn fetch_path(&self) -> &Path {
+        match self {
+            Target::File(path) | Target::Special(_, path) => path,
+        }
+    }
+
+    /// Copies a fetched file to a device or pipe output.
+    fn finish(self, path: &Path) -> Result<()> {
+        let Target::Special(_dir, fetched) = self else {
+            return Ok(());
+        };
+        let mut file = fs::File::open(&fetched).context("cannot read the fetched logs")?;
+        output::write_file(path, |out| io::copy(&mut file, out).map(drop))
+    }
+}
+
+/// Resolves when the process is asked to stop: SIGINT (Ctrl-C), or SIGTERM
+/// on Unix. Never resolves when the signals cannot be watched (the default
+/// action then applies: nothing is left behind either, the spool being an
+/// unnamed temporary file).
+///
+/// Once watched, these signals stay caught for the rest of the process;
+/// what follows a fetch (an audit) is short and writes atomically.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let term = async {
+            match term.as_mut() {
+                Some(term) => {
+                    term.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => match result {
+                Ok(()) => "SIGINT",
+                Err(_) => std::future::pending().await,
+            },
+            () = term => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
+        }
+    }
 }
 
 fn config(args: &FetchArgs, now: DateTime<Utc>) -> Result<FetchConfig> {
@@ -161,13 +266,49 @@ fn progress_bar() -> Option<ProgressBar> {
     Some(bar)
 }
 
-struct BarProgress(ProgressBar);
+/// Progress of a fetch: shown on the bar (on a terminal), and kept to say
+/// how far a failed or interrupted fetch got.
+struct Tracked {
+    bar: Option<ProgressBar>,
+    last: Mutex<ProgressSnapshot>,
+}
 
-impl Progress for BarProgress {
+impl Tracked {
+    fn new(bar: Option<ProgressBar>) -> Self {
+        Self {
+            bar,
+            last: Mutex::new(ProgressSnapshot::default()),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// E.g. `1000 events (1 of 5 windows done)`: the events of the windows
+    /// fetched whole.
+    fn so_far(&self) -> String {
+        let s = *self.last.lock().unwrap_or_else(|p| p.into_inner());
+        format!(
+            "{} event{} ({} of {} windows done)",
+            s.events,
+            if s.events == 1 { "" } else { "s" },
+            s.windows_done,
+            s.windows_total,
+        )
+    }
+}
+
+impl Progress for Tracked {
     fn update(&self, s: &ProgressSnapshot) {
-        self.0.set_message(format!(
-            "windows {}/{} · {} events · {} requests · {} retries",
-            s.windows_done, s.windows_total, s.events, s.requests, s.retries
-        ));
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = *s;
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "windows {}/{} · {} events · {} requests · {} retries",
+                s.windows_done, s.windows_total, s.events, s.requests, s.retries
+            ));
+        }
     }
 }

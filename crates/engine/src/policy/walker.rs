@@ -51,11 +51,28 @@ impl<'t> Walker<'t> {
         message: impl Into<String>,
     ) {
         let (line, column) = line_column(self.text, span.start);
+        // One line: control characters of quoted values (a key `"a\nb"`)
+        // are shown escaped.
+        let message: String = message.into();
+        let message = if message.chars().any(char::is_control) {
+            message
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        } else {
+            message
+        };
         self.errors.push(PolicyError {
             file: self.file.to_string(),
             line,
             column,
-            message: message.into(),
+            message,
             kind,
         });
     }

@@ -5,11 +5,16 @@ use keyaudit_model::SourceLocation;
 use super::table::Table;
 use super::{Collector, ParsedInventory};
 use crate::IngestError;
+use crate::error::{SHOW_MAX, show};
+use crate::redact::redact_secrets;
 use crate::tabular::detect_delimiter;
 
 /// Parses delimited text (already decoded).
 pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestError> {
     let (delimiter, format) = detect_delimiter(text);
+    if let Some(line) = unclosed_quote(text, delimiter) {
+        return Err(unclosed_quote_error(source, text, delimiter, line));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -40,4 +45,124 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
         table.read_row(&mut collector, row, &cells, &[])?;
     }
     Ok(collector.finish())
+}
+
+/// The 1-based line of a double quote that opens a quoted cell and is never
+/// closed, as the CSV reader reads quotes: only at the start of a cell, `""`
+/// inside being one quote. The reader would take the rest of the file as
+/// that one cell.
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut line = 1;
+    let mut opened_on = 0;
+    let mut quoted = false;
+    let mut cell_start = true;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'\n' {
+            line += 1;
+        }
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == delimiter || b == b'\n' || b == b'\r' {
+            cell_start = true;
+        } else if b == b'"' && cell_start {
+            quoted = true;
+            opened_on = line;
+            cell_start = false;
+        } else {
+            cell_start = false;
+        }
+        i += 1;
+    }
+    quoted.then_some(opened_on)
+}
+
+/// The error for a quote opened on `line` and never closed. It names the row
+/// and column of the cell that quote opens: the last cell the reader sees,
+/// which runs to the end of the file.
+fn unclosed_quote_error(source: &str, text: &str, delimiter: u8, line: usize) -> IngestError {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut header: Option<(usize, Vec<String>)> = None;
+    let (mut row, mut cells) = (0, 0);
+    while let Ok(true) = reader.read_record(&mut record) {
+        row += 1;
+        cells = record.len();
+        if header.is_none() && !record.iter().all(|c| c.trim().is_empty()) {
+            let labels = record
+                .iter()
+                .map(|c| show(redact_secrets(c.trim()).0.as_ref(), SHOW_MAX))
+                .collect();
+            header = Some((row, labels));
+        }
+    }
+    let label = match &header {
+        Some((header_row, labels)) if *header_row < row => labels
+            .get(cells.saturating_sub(1))
+            .filter(|label| !label.is_empty())
+            .cloned(),
+        _ => None,
+    };
+    IngestError::Syntax {
+        location: SourceLocation::row(source, row.max(1))
+            .with_column(label.unwrap_or_else(|| format!("column {}", cells.max(1)))),
+        problem: format!(
+            "found a double quote on line {line} that opens a quoted cell and is never closed, \
+             so the cell would run to the end of the file"
+        ),
+        expected: "a closing double quote for each opening one \
+                   (a double quote inside a quoted cell is written twice: \"\")"
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_count_only_at_the_start_of_a_cell() {
+        assert_eq!(unclosed_quote("Name,Key\n\"Halo,x\n", b','), Some(2));
+        assert_eq!(unclosed_quote("\"Name,Key\nHalo,x\n", b','), Some(1));
+        assert_eq!(unclosed_quote("a,\"b\nc\"\"d\",e\n\"f\n", b','), Some(3));
+        // Closed, escaped, or not at the start of a cell: fine.
+        assert_eq!(unclosed_quote("Name,Key\n\"Ha\"\"lo\",x\n", b','), None);
+        assert_eq!(unclosed_quote("Name,Key\nHa\"lo,x\n", b','), None);
+        assert_eq!(
+            unclosed_quote("Name\tKey\n\"Quoted\" name\tx\r\n", b'\t'),
+            None
+        );
+        assert_eq!(
+            unclosed_quote("Name\tPA\nHalo\t<input type=\"checkbox\"/>\n", b'\t'),
+            None
+        );
+        assert_eq!(unclosed_quote("a;\"b;c\";d\n", b';'), None);
+        assert_eq!(unclosed_quote("", b','), None);
+    }
+
+    #[test]
+    fn the_error_names_the_row_and_column_of_the_open_cell() {
+        let err = parse("k.csv", "Name,Key\nHalo,x\n\nDatto,\"y\nz\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("k.csv:3, column \"Key\": found a double quote on line 4"),
+            "{text}"
+        );
+        let err = parse("k.csv", "\"Name,Key\nHalo,x\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("k.csv:1, column \"column 1\""),
+            "{err}"
+        );
+    }
 }
