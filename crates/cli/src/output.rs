@@ -58,9 +58,16 @@ fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    tempfile::Builder::new()
-        .prefix(".keyaudit-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".keyaudit-").suffix(".tmp");
+    // A report is an ordinary file: created with the mode any program would
+    // use (0666 less the umask), not the owner-only mode of temporary files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder
         .tempfile_in(dir)
         .map_err(without_temp_name)
         .with_context(|| {

@@ -781,3 +781,21 @@ fn a_csv_export_in_a_time_zone_is_usage_evidence() {
         .code(2)
         .stderr(predicate::str::contains("Mars/Olympus"));
 }
+
+#[cfg(unix)]
+#[test]
+fn reports_are_created_with_the_usual_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && exec \"$0\" audit --demo --fail-on never --output \"$1\"")
+        .arg(assert_cmd::cargo::cargo_bin("keyaudit"))
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}
