@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod exit;
 mod output;
+mod policy_file;
 mod saved_report;
 mod usage;
 

@@ -1,17 +1,16 @@
 //! `keyaudit audit`: read the inventory and policy, audit, render, exit.
 
-use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use keyaudit_engine::{AuditInput, ValidPolicy, audit, parse_policy};
+use keyaudit_engine::{AuditInput, ValidPolicy, audit};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
 use crate::cli::{AuditArgs, ColorArg, FormatArg, ViewArg};
-use crate::{demo, exit, output, saved_report, usage};
+use crate::{demo, exit, output, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
@@ -82,12 +81,10 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>> {
 }
 
 fn load_policy(path: Option<&Path>) -> Result<ValidPolicy> {
-    let Some(path) = path else {
-        return Ok(ValidPolicy::default());
-    };
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("cannot read policy file `{}`", path.display()))?;
-    Ok(parse_policy(&path.display().to_string(), &text)?)
+    match path {
+        Some(path) => policy_file::load(path),
+        None => Ok(ValidPolicy::default()),
+    }
 }
 
 fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {

@@ -1,21 +1,18 @@
 //! `keyaudit check-policy`: validate a policy file.
 
-use std::fs;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use keyaudit_engine::parse_policy;
+use anyhow::Result;
 
 use crate::cli::CheckPolicyArgs;
+use crate::policy_file;
 
 /// Runs `keyaudit check-policy`: every error is printed with its line and
 /// column (through the caller's error printing), exit 2; or a one-line
 /// summary of the valid policy, exit 0.
 pub fn run(args: CheckPolicyArgs) -> Result<ExitCode> {
     let shown = args.policy.display().to_string();
-    let text = fs::read_to_string(&args.policy)
-        .with_context(|| format!("cannot read policy file `{shown}`"))?;
-    let policy = parse_policy(&shown, &text)?;
+    let policy = policy_file::load(&args.policy)?;
     for exposure in policy.exposures() {
         eprintln!(
             "warning: {}: a full API key ({}) is written in the policy; revoke and regenerate it, and name it by its fingerprint",
