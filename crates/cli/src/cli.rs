@@ -310,9 +310,10 @@ pub struct AuditArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit 1 when an open finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit 1 when an open finding is at or above this severity. Default:
+    /// high; with --demo, never (the demo is a showcase, not a gate).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
     /// Colour in the table: auto (terminal and no NO_COLOR), always or never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]

@@ -73,10 +73,34 @@ fn demo_raises_every_rule_but_naming_convention() {
 }
 
 #[test]
-fn demo_exits_1_at_the_default_threshold_and_follows_fail_on() {
-    keyaudit().args(["audit", "--demo"]).assert().code(1);
+fn the_demo_is_no_gate_unless_asked_and_audits_gate_on_high_by_default() {
+    keyaudit().args(["audit", "--demo"]).assert().code(0);
     keyaudit()
-        .args(["audit", "--demo", "--fail-on", "never"])
+        .args(["audit", "--demo", "--fail-on", "high"])
+        .assert()
+        .code(1);
+    let dir = tempfile::tempdir().unwrap();
+    let high = write(
+        dir.path(),
+        "keys.csv",
+        "Name,Last Used
+,2026-11-20
+",
+    );
+    keyaudit()
+        .args(["audit", "--inventory", &high, "--as-of", "2026-11-26"])
+        .assert()
+        .code(1);
+    keyaudit()
+        .args([
+            "audit",
+            "--inventory",
+            &high,
+            "--as-of",
+            "2026-11-26",
+            "--fail-on",
+            "critical",
+        ])
         .assert()
         .code(0);
     keyaudit()

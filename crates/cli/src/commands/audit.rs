@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use keyaudit_engine::{AuditInput, ValidPolicy, audit};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
-use crate::cli::{AuditArgs, ColorArg, FormatArg, ViewArg};
+use crate::cli::{AuditArgs, ColorArg, FailOn, FormatArg, ViewArg};
 use crate::{demo, exit, output, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
@@ -63,7 +63,12 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         Some(path) => output::write_file(path, write)?,
         None => output::write_stdout(write)?,
     }
-    Ok(exit::exit_code(&report, args.fail_on))
+    let default_gate = if args.demo {
+        FailOn::Never
+    } else {
+        FailOn::High
+    };
+    Ok(exit::exit_code(&report, args.fail_on.unwrap_or(default_gate)))
 }
 
 /// Parses `--as-of`: a date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.
