@@ -852,7 +852,7 @@ fn read_mutes(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
             target,
             reason: reason.into_inner().trim().to_string(),
             expires,
-            line: Some(walker::line_column(w.text(), entry.span().start).0),
+            line: Some(w.line_column(entry.span().start).0),
         });
     }
 }
@@ -942,7 +942,7 @@ fn read_password_access(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidP
             key: key.into_inner().trim().to_string(),
             reason: reason.into_inner().trim().to_string(),
             expires,
-            line: Some(walker::line_column(w.text(), entry.span().start).0),
+            line: Some(w.line_column(entry.span().start).0),
         });
     }
 }

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use keyaudit_model::ApiKey;
 use toml::Spanned;
 
-use super::walker::{self, Item, Walker};
+use super::walker::{Item, Walker};
 use super::{ValidPolicy, field, names_key};
 use crate::error::PolicyErrorKind;
 
@@ -237,7 +237,7 @@ pub(super) fn read_bindings(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut Va
             key: key
                 .map(|k| k.into_inner().trim().to_string())
                 .unwrap_or_default(),
-            line: Some(walker::line_column(w.text(), entry.span().start).0),
+            line: Some(w.line_column(entry.span().start).0),
             ..Binding::default()
         };
         if let Some(value) = field(table, "user_agent") {
