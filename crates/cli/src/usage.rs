@@ -5,8 +5,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 use anyhow::{Context, Result};
-use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
-use keyaudit_ingest::{UsageOptions, parse_timezone, parse_usage_window, read_usage};
+use keyaudit_engine::{Attribution, UsageEvidence, UsageTally, ValidPolicy};
+use keyaudit_ingest::{
+    ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
+    read_usage_file_parallel,
+};
 use keyaudit_model::Inventory;
 
 use crate::cli::AuditArgs;
@@ -32,14 +35,29 @@ pub fn gather(
             .transpose()?,
         allow_partial: args.allow_partial,
     };
-    let mut sources: Vec<(String, Box<dyn BufRead>)> = Vec::new();
+    let attribution = Attribution::new(inventory, policy);
+    let mut evidence = UsageEvidence {
+        sources: Vec::new(),
+        tally: attribution.tally(),
+    };
+    let parallel = parallel_options();
     for path in &args.usage {
-        let file = File::open(path)
-            .with_context(|| format!("cannot read usage file `{}`", path.display()))?;
-        sources.push((path.display().to_string(), Box::new(BufReader::new(file))));
+        // Opened first for the message; the parallel read opens it per thread.
+        File::open(path).with_context(|| format!("cannot read usage file `{}`", path.display()))?;
+        let (read, tally) = read_usage_file_parallel(
+            path,
+            &options,
+            &parallel,
+            || attribution.tally(),
+            |tally, event| attribution.observe(tally, event),
+            UsageTally::merge,
+        )?;
+        evidence.tally.merge(tally);
+        inventory.exposures.extend(read.exposures);
+        evidence.sources.push(read.source);
     }
-    // The fetched file lives in a folder removed when this function returns.
-    let fetched = if args.fetch_usage {
+    if args.fetch_usage {
+        // The fetched file lives in a folder removed at the end of this block.
         let dir = tempfile::tempdir().context("cannot create a folder for the fetched logs")?;
         let path = dir.path().join("usage.jsonl");
         fetch_usage::fetch_to_file(&args.fetch, &path)?;
@@ -49,17 +67,33 @@ pub fn gather(
             (None, Some(region)) => format!("itglue-api:{region:?}").to_lowercase(),
             (None, None) => "itglue-api".to_string(),
         };
-        sources.push((name, Box::new(BufReader::new(file))));
-        Some(dir)
-    } else {
-        None
-    };
-    let evidence = attribute(inventory, policy, sources, &options)?;
-    drop(fetched);
+        attribute_into(
+            &attribution,
+            &mut evidence,
+            inventory,
+            [(name, BufReader::new(file))],
+            &options,
+        )?;
+    }
     Ok(Some(evidence))
 }
 
-/// Streams each `(name, reader)` source through the policy's attribution.
+/// How files are read: on every core, or on `KEYAUDIT_THREADS` threads
+/// (a whole number, at least 1).
+fn parallel_options() -> ParallelOptions {
+    let mut options = ParallelOptions::default();
+    if let Some(threads) = std::env::var("KEYAUDIT_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+    {
+        options.threads = threads;
+    }
+    options
+}
+
+/// Streams each `(name, reader)` source through the policy's attribution,
+/// sequentially (stdin-like sources and the embedded demo).
 pub fn attribute<R: BufRead>(
     inventory: &mut Inventory,
     policy: &ValidPolicy,
@@ -67,17 +101,29 @@ pub fn attribute<R: BufRead>(
     options: &UsageOptions,
 ) -> Result<UsageEvidence> {
     let attribution = Attribution::new(inventory, policy);
-    let mut tally = attribution.tally();
-    let mut read_sources = Vec::new();
+    let mut evidence = UsageEvidence {
+        sources: Vec::new(),
+        tally: attribution.tally(),
+    };
+    attribute_into(&attribution, &mut evidence, inventory, sources, options)?;
+    Ok(evidence)
+}
+
+/// Streams sources into `evidence`.
+fn attribute_into<R: BufRead>(
+    attribution: &Attribution,
+    evidence: &mut UsageEvidence,
+    inventory: &mut Inventory,
+    sources: impl IntoIterator<Item = (String, R)>,
+    options: &UsageOptions,
+) -> Result<()> {
     for (name, reader) in sources {
+        let tally = &mut evidence.tally;
         let read = read_usage(&name, reader, options, |event| {
-            attribution.observe(&mut tally, event)
+            attribution.observe(tally, event)
         })?;
         inventory.exposures.extend(read.exposures);
-        read_sources.push(read.source);
+        evidence.sources.push(read.source);
     }
-    Ok(UsageEvidence {
-        sources: read_sources,
-        tally,
-    })
+    Ok(())
 }

@@ -1,14 +1,15 @@
 //! Attribution of activity-log events to keys: the compiled matchers
 //! ([`Attribution`]) and the per-thread counts ([`UsageTally`]).
 
+mod cache;
 mod counter;
 mod fold;
 mod glob;
 mod ip;
 mod names;
+mod owners;
 mod stamps;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -20,10 +21,13 @@ use keyaudit_model::{
 
 use crate::naming;
 use crate::policy::{KeyNames, ValidPolicy};
+use cache::{Capacity, HitCache, Hits, PairCache};
 use counter::ValueCounter;
 use glob::GlobIndex;
+use hashbrown::HashMap;
 use ip::IpIndex;
 use names::NameIndex;
+use owners::Owners;
 use stamps::Stamps;
 
 pub use counter::MAX_DISTINCT as MAX_DISTINCT_VALUES;
@@ -79,10 +83,15 @@ struct Compiled {
 /// globs of all bindings are one index (an Aho-Corasick automaton over their
 /// literals), addresses are one hash table per prefix length, user ids and
 /// actors one hash map each, default names one Aho-Corasick automaton; only
-/// the bindings that matched some field are looked at. A tally's memory
-/// grows with keys and bindings, never with events; observing an event does
-/// not allocate in the common case (only a new unattributed user agent or
-/// address is copied, at most [`MAX_DISTINCT_VALUES`] per field).
+/// the bindings that matched some field are looked at, and a binding that
+/// needs several fields is looked at from one of them only (its address,
+/// user id or actor before its user agent). Each tally remembers what every
+/// user agent and actor it saw matched (a bounded cache: logs repeat a few
+/// values millions of times), so the automatons run once per value, not
+/// per event. A tally's memory grows with keys and bindings, never with
+/// events; observing an event does not allocate in the common case (only a
+/// user agent or actor new to the cache, or a new unattributed user agent
+/// or address, is copied, at most [`MAX_DISTINCT_VALUES`] per field).
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -117,11 +126,13 @@ pub struct Attribution {
     bindings: Vec<Compiled>,
     user_agents: GlobIndex,
     ips: IpIndex,
-    user_ids: HashMap<Box<str>, Vec<u32>>,
+    user_ids: HashMap<Box<str>, Owners>,
     /// Folded actor names.
-    actors: HashMap<Box<str>, Vec<u32>>,
+    actors: HashMap<Box<str>, Owners>,
     /// Default name bindings.
     names: Option<NameIndex>,
+    /// How many values each per-thread cache holds.
+    cache_capacity: Capacity,
 }
 
 impl fmt::Debug for Attribution {
@@ -193,14 +204,23 @@ impl Attribution {
             .map(|(i, key)| (fold::fold(key.name.trim()), i as u32))
             .collect();
 
+        let split = |map: HashMap<Box<str>, Vec<u32>>, field| {
+            map.into_iter()
+                .map(|(value, owners)| (value, Owners::new(&owners, field, &bindings)))
+                .collect()
+        };
+        let user_ids = split(user_ids, USER_ID);
+        let actors = split(actors, ACTOR);
+        let ips = IpIndex::new(ips, |owners| Owners::new(owners, IP, &bindings));
         Self {
             key_count: keys.len(),
-            bindings,
+            cache_capacity: Capacity::for_size(keys.len(), bindings.len()),
             user_agents: GlobIndex::new(user_agents),
-            ips: IpIndex::new(ips),
+            ips,
             user_ids,
             actors,
             names: NameIndex::new(defaults),
+            bindings,
         }
     }
 
@@ -213,61 +233,122 @@ impl Attribution {
     pub fn tally(&self) -> UsageTally {
         let mut tally = UsageTally::default();
         tally.keys.resize(self.key_count, KeyTally::default());
-        tally.scratch.prepare(self);
+        tally.scratch.globs.next(self.user_agents.len());
+        tally.scratch.marks.next(self.key_count);
         tally
     }
 
     /// Attributes one event to keys and counts it in `tally`: the hot path.
     ///
     /// Does not allocate in the common case (a tally from
-    /// [`Attribution::tally`], ASCII user agents and actors): only a
-    /// user agent or address not seen before among unattributed events is
-    /// copied, up to [`MAX_DISTINCT_VALUES`] per field.
+    /// [`Attribution::tally`], user agents and actors it has seen): only a
+    /// user agent or actor new to the tally's cache, or a user agent or
+    /// address not seen before among unattributed events, is copied (up to
+    /// [`MAX_DISTINCT_VALUES`] per field for the latter).
     pub fn observe(&self, tally: &mut UsageTally, event: &UsageEvent<'_>) {
         tally.events += 1;
         if tally.keys.len() < self.key_count {
             tally.keys.resize(self.key_count, KeyTally::default());
         }
-        let scratch = &mut tally.scratch;
-        scratch.prepare(self);
+        let Scratch {
+            text,
+            globs,
+            marks,
+            agents,
+            actors,
+            pairs,
+            found,
+            candidates,
+            ip_members,
+        } = &mut tally.scratch;
+        globs.next(self.user_agents.len());
+        marks.next(self.key_count);
+        candidates.clear();
+        ip_members.clear();
 
-        if let Some(agent) = event.user_agent.as_deref() {
-            let text = fold::for_search(agent, &mut scratch.text);
-            let marks = &mut scratch.marks;
-            self.user_agents
-                .for_each(text, &mut scratch.globs, |b| marks.hit(b, USER_AGENT));
-            if let Some(names) = &self.names {
-                names.for_each(text, |k| marks.key(k));
-            }
-        }
-        if let Some(actor) = event.actor.as_deref() {
-            let actor = actor.trim();
-            if let Some(names) = &self.names {
-                let text = fold::for_search(actor, &mut scratch.text);
-                names.for_each(text, |k| scratch.marks.key(k));
-            }
-            if !self.actors.is_empty() {
-                let text = fold::folded(actor, &mut scratch.text);
-                if let Some(owners) = self.actors.get(text) {
-                    owners.iter().for_each(|&b| scratch.marks.hit(b, ACTOR));
+        // What the user agent and the actor matched: remembered per value,
+        // and per pair when an event has both.
+        let capacity = self.cache_capacity;
+        let agent = event
+            .user_agent
+            .as_deref()
+            .filter(|_| !self.user_agents.is_empty() || self.names.is_some());
+        let actor = event
+            .actor
+            .as_deref()
+            .map(str::trim)
+            .filter(|_| !self.actors.is_empty() || self.names.is_some());
+        let (agent_hits, actor_hits) =
+            match (agent, actor) {
+                (Some(agent), Some(actor)) => {
+                    let (a, b) = pairs.get_or_insert_with(agent, actor, capacity, || {
+                        let a = agents.get_or_insert_with(agent, capacity, || {
+                            self.agent_hits(agent, text, globs, found)
+                        });
+                        let b = actors.get_or_insert_with(actor, capacity, || {
+                            self.actor_hits(actor, text, found)
+                        });
+                        (a.clone(), b.clone())
+                    });
+                    (Some(a), Some(b))
                 }
-            }
+                (Some(agent), None) => (
+                    Some(agents.get_or_insert_with(agent, capacity, || {
+                        self.agent_hits(agent, text, globs, found)
+                    })),
+                    None,
+                ),
+                (None, Some(actor)) => (
+                    None,
+                    Some(actors.get_or_insert_with(actor, capacity, || {
+                        self.actor_hits(actor, text, found)
+                    })),
+                ),
+                (None, None) => (None, None),
+            };
+        let mut agent_members: &[u32] = &[];
+        if let Some(hits) = agent_hits {
+            self.matched(&hits.owners, marks, candidates);
+            hits.keys.iter().for_each(|&k| marks.key(k));
+            agent_members = &hits.owners.members;
+        }
+        let mut actor_members: &[u32] = &[];
+        if let Some(hits) = actor_hits {
+            self.matched(&hits.owners, marks, candidates);
+            hits.keys.iter().for_each(|&k| marks.key(k));
+            actor_members = &hits.owners.members;
         }
         if let Some(ip) = event.ip_address.as_deref() {
             if !self.ips.is_empty() {
-                self.ips.for_each(ip, |b| scratch.marks.hit(b, IP));
+                self.ips.for_each(ip, |owners| {
+                    self.matched(owners, marks, candidates);
+                    ip_members.extend_from_slice(&owners.members);
+                });
+                if ip_members.len() > 1 {
+                    ip_members.sort_unstable();
+                }
             }
         }
+        let mut user_id_members: &[u32] = &[];
         if let Some(user_id) = event.user_id.as_deref() {
             if let Some(owners) = self.user_ids.get(user_id.trim()) {
-                owners.iter().for_each(|&b| scratch.marks.hit(b, USER_ID));
+                self.matched(owners, marks, candidates);
+                user_id_members = &owners.members;
             }
         }
-        let marks = &mut scratch.marks;
-        for i in 0..marks.touched.len() {
-            let b = marks.touched[i] as usize;
-            let binding = &self.bindings[b];
-            if marks.hits[b] == binding.needs {
+        // Bindings that need several fields: checked from their anchor.
+        for &b in candidates.iter() {
+            let Some(binding) = self.bindings.get(b as usize) else {
+                continue;
+            };
+            let holds = |field: u8, members: &[u32]| {
+                binding.needs & field == 0 || members.binary_search(&b).is_ok()
+            };
+            if holds(USER_AGENT, agent_members)
+                && holds(IP, ip_members)
+                && holds(USER_ID, user_id_members)
+                && holds(ACTOR, actor_members)
+            {
                 binding.keys.iter().for_each(|&k| marks.key(k));
             }
         }
@@ -297,6 +378,51 @@ impl Attribution {
                 }
             }
         }
+    }
+
+    /// What a user agent matches (not yet in the cache).
+    fn agent_hits(
+        &self,
+        agent: &str,
+        text: &mut String,
+        globs: &mut Stamps,
+        found: &mut Found,
+    ) -> Hits {
+        found.clear();
+        let text = fold::for_search(agent, text);
+        self.user_agents
+            .for_each(text, globs, |b| found.bindings.push(b));
+        if let Some(names) = &self.names {
+            names.for_each(text, |k| found.keys.push(k));
+        }
+        found.hits(USER_AGENT, &self.bindings)
+    }
+
+    /// What a (trimmed) actor matches (not yet in the cache).
+    fn actor_hits(&self, actor: &str, text: &mut String, found: &mut Found) -> Hits {
+        found.clear();
+        if let Some(names) = &self.names {
+            let text = fold::for_search(actor, text);
+            names.for_each(text, |k| found.keys.push(k));
+        }
+        if let Some(owners) = self.actors.get(fold::folded(actor, text)) {
+            found
+                .bindings
+                .extend(owners.solo.iter().chain(&owners.members));
+        }
+        found.hits(ACTOR, &self.bindings)
+    }
+
+    /// A field value matched `owners`: the bindings that need that field
+    /// only are matched now; those anchored on it are checked later.
+    #[inline]
+    fn matched(&self, owners: &Owners, marks: &mut Marks, candidates: &mut Vec<u32>) {
+        for &b in owners.solo.iter() {
+            if let Some(binding) = self.bindings.get(b as usize) {
+                binding.keys.iter().for_each(|&k| marks.key(k));
+            }
+        }
+        candidates.extend_from_slice(&owners.anchored);
     }
 
     /// Attributes every event of `events` into a new tally: the whole of
@@ -387,7 +513,8 @@ struct KeyTally {
     last_event_at: Option<DateTime<Utc>>,
 }
 
-/// Per-event working memory; not part of a tally's value.
+/// Per-event working memory, and what user agents and actors matched
+/// (bounded caches); not part of a tally's value.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
     /// Folded text (non-ASCII user agents and actors).
@@ -395,27 +522,47 @@ struct Scratch {
     /// User-agent globs already checked for this event.
     globs: Stamps,
     marks: Marks,
+    /// What each user agent matched.
+    agents: HitCache,
+    /// What each (trimmed) actor matched.
+    actors: HitCache,
+    /// What each (user agent, actor) pair matched.
+    pairs: PairCache,
+    /// Bindings and keys found for a value not in its cache.
+    found: Found,
+    /// Bindings of several fields anchored on a field of this event.
+    candidates: Vec<u32>,
+    /// Bindings of several fields the event's address matched, sorted.
+    ip_members: Vec<u32>,
 }
 
-impl Scratch {
-    /// Sizes the marks for `attribution` and starts a new event.
-    #[inline]
-    fn prepare(&mut self, attribution: &Attribution) {
-        self.globs.next(attribution.user_agents.len());
-        self.marks
-            .next(attribution.bindings.len(), attribution.key_count);
+/// Bindings and keys a value matched, as found (reused buffers).
+#[derive(Debug, Clone, Default)]
+struct Found {
+    bindings: Vec<u32>,
+    keys: Vec<u32>,
+}
+
+impl Found {
+    fn clear(&mut self) {
+        self.bindings.clear();
+        self.keys.clear();
+    }
+
+    /// What was found for a value of `field`.
+    fn hits(&mut self, field: u8, bindings: &[Compiled]) -> Hits {
+        self.keys.sort_unstable();
+        self.keys.dedup();
+        Hits {
+            owners: Owners::new(&self.bindings, field, bindings),
+            keys: self.keys.as_slice().into(),
+        }
     }
 }
 
-/// The bindings and keys one event matched.
+/// The keys one event matched.
 #[derive(Debug, Clone, Default)]
 struct Marks {
-    /// Bindings with at least one field matched in this event.
-    bindings: Stamps,
-    /// Fields matched, by binding (valid for the bindings in `touched`).
-    hits: Vec<u8>,
-    /// The bindings marked in this event.
-    touched: Vec<u32>,
     keys: Stamps,
     /// The keys matched in this event, each once.
     matched: Vec<u32>,
@@ -423,27 +570,9 @@ struct Marks {
 
 impl Marks {
     #[inline]
-    fn next(&mut self, bindings: usize, keys: usize) {
-        self.bindings.next(bindings);
-        if self.hits.len() < bindings {
-            self.hits.resize(bindings, 0);
-        }
+    fn next(&mut self, keys: usize) {
         self.keys.next(keys);
-        self.touched.clear();
         self.matched.clear();
-    }
-
-    /// Binding `b` matched on `field`.
-    #[inline]
-    fn hit(&mut self, b: u32, field: u8) {
-        let i = b as usize;
-        if self.bindings.first(i) {
-            self.hits[i] = 0;
-            self.touched.push(b);
-        }
-        if let Some(hits) = self.hits.get_mut(i) {
-            *hits |= field;
-        }
     }
 
     /// The event belongs to key `k`.

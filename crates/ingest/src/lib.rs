@@ -9,7 +9,8 @@
 //!
 //! Usage evidence — a saved `/logs` JSON:API response, the JSONL that
 //! `keyaudit fetch-usage` writes, or an Activity Logs CSV export — is
-//! streamed event by event by [`read_usage`] / [`read_usage_file`]; see the
+//! streamed event by event by [`read_usage`] / [`read_usage_file`], or read
+//! on several threads by [`read_usage_file_parallel`]; see the
 //! [`usage`] module for the formats, time zones and window rules.
 //!
 //! Full API keys found anywhere in an input are redacted at once and reported
@@ -68,5 +69,6 @@ pub use error::IngestError;
 pub use inventory::{ParsedInventory, load_inventories, merge_inventories, parse_inventory};
 pub use redact::{FoundSecret, redact_secrets};
 pub use usage::{
-    Tz, UsageOptions, UsageRead, parse_timezone, parse_usage_window, read_usage, read_usage_file,
+    ParallelOptions, Tz, UsageOptions, UsageRead, parse_timezone, parse_usage_window, read_usage,
+    read_usage_file, read_usage_file_parallel,
 };

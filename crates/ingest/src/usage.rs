@@ -101,6 +101,14 @@
 //! window are still passed to the callback; [`UsageRead::outside_window`]
 //! counts them.
 //!
+//! # Reading a file on several threads
+//!
+//! [`read_usage_file_parallel`] reads a JSONL or CSV file in byte ranges on
+//! several threads (a JSON:API document is read whole): each range into a
+//! state of its own, which the caller merges. Its result — source, window,
+//! event count, exposures and their places, errors — is the sequential
+//! read's; see the [`parallel`] module for how.
+//!
 //! # Secrets
 //!
 //! A full API key (`ITG.<32 hex>.<secret>`) may appear in a user agent or a
@@ -148,6 +156,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use keyaudit_model::{
@@ -162,9 +171,12 @@ mod csv_export;
 mod detect;
 mod jsonapi;
 mod jsonl;
+pub mod parallel;
+mod scan;
 mod time;
 
 pub use chrono_tz::Tz;
+pub use parallel::{ParallelOptions, read_usage_file_parallel};
 
 use detect::Kind;
 use time::Zone;
@@ -324,29 +336,51 @@ pub fn read_usage<R: BufRead>(
                 Ok(sink.finish("jsonapi", WindowRule::given_or_inferred(options), true))
             }
             jsonapi::Top::Header(raw) => {
-                let header = jsonl::header(source, &raw)?;
-                if !header.complete && !options.allow_partial {
-                    return Err(IngestError::IncompleteFetch {
-                        location: SourceLocation::row(source, raw.line).with_column("complete"),
-                    });
-                }
+                let header = jsonl_header(source, &raw, options)?;
                 sink.bounds = Some(header.window);
-                let truncated = jsonl::read_events(&mut reader, &raw, &mut sink)?;
-                let mut complete = header.complete && !truncated;
-                if sink.events != header.events {
-                    if !options.allow_partial {
-                        return Err(IngestError::EventCountMismatch {
-                            file: source.to_string(),
-                            declared: header.events,
-                            found: sink.events,
-                        });
-                    }
-                    complete = false;
-                }
-                Ok(sink.finish("jsonl", WindowRule::Declared(header.window), complete))
+                let end = jsonl::read_events(&mut reader, raw.end_line, raw.offset, &mut sink)?;
+                finish_jsonl(sink, &header, end.truncated, options)
             }
         },
     }
+}
+
+/// The JSONL source once every line is read: the number of events must be
+/// the header's (unless `--allow-partial`).
+fn finish_jsonl<F: FnMut(&UsageEvent<'_>)>(
+    sink: Sink<'_, F>,
+    header: &jsonl::Header,
+    truncated: bool,
+    options: &UsageOptions,
+) -> Result<UsageRead, IngestError> {
+    let mut complete = header.complete && !truncated;
+    if sink.counts.events != header.events {
+        if !options.allow_partial {
+            return Err(IngestError::EventCountMismatch {
+                file: sink.source.to_string(),
+                declared: header.events,
+                found: sink.counts.events,
+            });
+        }
+        complete = false;
+    }
+    Ok(sink.finish("jsonl", WindowRule::Declared(header.window), complete))
+}
+
+/// Checks a JSONL header for the read: a header saying the fetch was
+/// incomplete is refused unless `--allow-partial`.
+fn jsonl_header(
+    source: &str,
+    raw: &jsonapi::RawHeader,
+    options: &UsageOptions,
+) -> Result<jsonl::Header, IngestError> {
+    let header = jsonl::header(source, raw)?;
+    if !header.complete && !options.allow_partial {
+        return Err(IngestError::IncompleteFetch {
+            location: SourceLocation::row(source, raw.line).with_column("complete"),
+        });
+    }
+    Ok(header)
 }
 
 /// Opens and reads one usage file (see [`read_usage`]); the file name in
@@ -381,8 +415,19 @@ impl WindowRule {
     }
 }
 
-/// Receives the events of one file: counts them, tracks their span, records
-/// exposures and passes each event on.
+/// What a sink counted: events, their span, events outside the window,
+/// and exposures (each key and column once, at its first place).
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    events: u64,
+    earliest: Option<DateTime<Utc>>,
+    latest: Option<DateTime<Utc>>,
+    outside: u64,
+    exposures: Vec<Exposure>,
+}
+
+/// Receives the events of one file (or of one chunk of it): counts them,
+/// tracks their span, records exposures and passes each event on.
 pub(crate) struct Sink<'s, F> {
     /// The file as the user named it.
     pub(crate) source: &'s str,
@@ -391,15 +436,15 @@ pub(crate) struct Sink<'s, F> {
     /// Whether `--allow-partial` was given.
     pub(crate) allow_partial: bool,
     on_event: F,
-    events: u64,
-    earliest: Option<DateTime<Utc>>,
-    latest: Option<DateTime<Utc>>,
+    counts: Counts,
     /// The declared or given window, for counting events outside it.
     bounds: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    outside: u64,
-    exposures: Vec<Exposure>,
     /// (fingerprint, column) pairs already reported.
     exposed: BTreeSet<(KeyFingerprint, Option<String>)>,
+    /// Set when a parallel read gives up: the readers stop early.
+    stop: Option<&'s AtomicBool>,
+    /// The last date read.
+    dates: time::Dates,
 }
 
 impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
@@ -409,29 +454,62 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
             zone: Zone::new(options.timezone),
             allow_partial: options.allow_partial,
             on_event,
-            events: 0,
-            earliest: None,
-            latest: None,
+            counts: Counts::default(),
             bounds: options.window,
-            outside: 0,
-            exposures: Vec::new(),
             exposed: BTreeSet::new(),
+            stop: None,
+            dates: time::Dates::default(),
         }
+    }
+
+    /// An event time (see [`time::parse_time_with`]) in the read's zone.
+    #[inline]
+    pub(crate) fn parse_time(&mut self, text: &str) -> Option<DateTime<Utc>> {
+        time::parse_time_with(text, self.zone, &mut self.dates)
     }
 
     /// Counts an event and passes it to the callback.
     #[inline]
     pub(crate) fn emit(&mut self, event: &UsageEvent<'_>) {
         let at = event.created_at;
-        self.events += 1;
-        self.earliest = Some(self.earliest.map_or(at, |e| e.min(at)));
-        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
+        let counts = &mut self.counts;
+        counts.events += 1;
+        counts.earliest = Some(counts.earliest.map_or(at, |e| e.min(at)));
+        counts.latest = Some(counts.latest.map_or(at, |l| l.max(at)));
         if let Some((start, end)) = self.bounds {
             if at < start || at > end {
-                self.outside += 1;
+                counts.outside += 1;
             }
         }
         (self.on_event)(event);
+    }
+
+    /// True when a parallel read has given up.
+    #[inline]
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.is_some_and(|stop| stop.load(Ordering::Relaxed))
+    }
+
+    /// What was counted (the callback is dropped).
+    fn into_counts(self) -> Counts {
+        self.counts
+    }
+
+    /// Adds the counts of a chunk read after everything this sink counted;
+    /// the chunk's rows are numbered from `row_base + 1`.
+    fn absorb(&mut self, counts: Counts, row_base: usize) {
+        let mine = &mut self.counts;
+        mine.events += counts.events;
+        mine.earliest = match (mine.earliest, counts.earliest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        mine.latest = mine.latest.max(counts.latest);
+        mine.outside += counts.outside;
+        for mut exposure in counts.exposures {
+            exposure.location.row = exposure.location.row.map(|row| row + row_base);
+            self.exposure(exposure.fingerprint, exposure.location);
+        }
     }
 
     /// Records a full key found at a place, once per key and column.
@@ -440,7 +518,7 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
             .exposed
             .insert((fingerprint.clone(), location.column.clone()))
         {
-            self.exposures.push(Exposure {
+            self.counts.exposures.push(Exposure {
                 fingerprint,
                 location,
             });
@@ -471,7 +549,11 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
         let (start, end, origin) = match window {
             WindowRule::Declared((s, e)) => (Some(s), Some(e), WindowOrigin::Declared),
             WindowRule::Given((s, e)) => (Some(s), Some(e), WindowOrigin::Given),
-            WindowRule::Inferred => (self.earliest, self.latest, WindowOrigin::Inferred),
+            WindowRule::Inferred => (
+                self.counts.earliest,
+                self.counts.latest,
+                WindowOrigin::Inferred,
+            ),
         };
         UsageRead {
             source: UsageSource {
@@ -481,16 +563,33 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
                 end,
                 origin,
                 complete,
-                events: self.events,
+                events: self.counts.events,
             },
-            exposures: self.exposures,
+            exposures: self.counts.exposures,
             outside_window: if matches!(window, WindowRule::Inferred) {
                 0
             } else {
-                self.outside
+                self.counts.outside
             },
         }
     }
+}
+
+/// True when `bytes` may hold a full API key: the quick test of
+/// [`may_contain_full_key`], after a quicker one that any key passes (a
+/// key's two dots, after `ITG` and after the 32 hex digits, are 33 bytes
+/// apart), written so that the compiler checks 64 positions at a time.
+#[inline]
+pub(crate) fn may_hold_key(bytes: &[u8]) -> bool {
+    let Some(tail) = bytes.get(33..) else {
+        return false;
+    };
+    let paired = bytes.chunks(64).zip(tail.chunks(64)).any(|(a, b)| {
+        a.iter().zip(b).fold(0u8, |hit, (x, y)| {
+            hit | (u8::from(*x == b'.') & u8::from(*y == b'.'))
+        }) != 0
+    });
+    paired && may_contain_full_key(bytes)
 }
 
 /// The error for bytes that are not UTF-8.
@@ -518,6 +617,37 @@ pub(crate) fn json_message(error: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_key_test_agrees_with_the_full_one() {
+        let key = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.secret";
+        for text in [
+            key.to_string(),
+            format!("agent {key} and more"),
+            format!("{}{key}", "x.".repeat(40)),
+            "itg.0123456789abcdef0123456789abcdef.s".to_string(),
+            "a.b.c".to_string(),
+            format!("ITG.{}.x", "0".repeat(31)),
+            ".".repeat(100),
+            String::new(),
+        ] {
+            assert_eq!(
+                may_hold_key(text.as_bytes()),
+                may_contain_full_key(text.as_bytes()),
+                "{text}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_quick_key_test_agrees_on_any_text(text in "[.itgITG0a]{0,140}") {
+            proptest::prop_assert_eq!(
+                may_hold_key(text.as_bytes()),
+                may_contain_full_key(text.as_bytes())
+            );
+        }
+    }
 
     #[test]
     fn time_zones_by_name() {

@@ -68,7 +68,10 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     } else {
         FailOn::High
     };
-    Ok(exit::exit_code(&report, args.fail_on.unwrap_or(default_gate)))
+    Ok(exit::exit_code(
+        &report,
+        args.fail_on.unwrap_or(default_gate),
+    ))
 }
 
 /// Parses `--as-of`: a date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.

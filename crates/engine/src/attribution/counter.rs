@@ -1,7 +1,7 @@
 //! Bounded counts of values (user agents, addresses) among unattributed
 //! events: the guide to writing bindings.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use keyaudit_model::ValueCount;
 

@@ -181,6 +181,10 @@ impl GlobIndex {
     }
 
     /// Number of distinct globs.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.globs.len()
     }

@@ -6,17 +6,18 @@
 //! runs only on records that may hold one). Events borrow their cells.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use keyaudit_model::{SourceLocation, UsageEvent};
 
 use super::detect::{self, Start};
 use super::jsonapi::shown;
-use super::time::{TIME_FORMS, parse_time};
-use super::{Sink, not_utf8};
+use super::scan::{RawRow, Row, Scanner};
+use super::time::TIME_FORMS;
+use super::{Sink, may_hold_key, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::{may_contain_full_key, redact_secrets};
+use crate::redact::redact_secrets;
 use crate::tabular::{detect_delimiter, normalise, quoted_list};
 
 /// A field of an event that a column gives.
@@ -112,6 +113,7 @@ impl Column {
 }
 
 /// The header row: labels and which column gives which field.
+#[derive(Debug, Clone)]
 struct Header {
     /// Labels for messages: the header cell trimmed, or `column N` if empty.
     labels: Vec<String>,
@@ -122,7 +124,7 @@ struct Header {
 }
 
 impl Header {
-    fn read(place: &Place<'_>, record: &csv::ByteRecord) -> Result<Self, IngestError> {
+    fn read<R: Record>(place: &Place<'_>, record: &R) -> Result<Self, IngestError> {
         let mut labels = Vec::with_capacity(record.len());
         for i in 0..record.len() {
             let label = match place.cell(record, i)?.trim() {
@@ -168,6 +170,78 @@ impl Header {
     }
 }
 
+/// A record's cells: as the csv crate gives them, or found in place by the
+/// fast scanner.
+trait Record {
+    /// Number of cells.
+    fn len(&self) -> usize;
+    /// Cell `i`'s bytes.
+    fn get(&self, i: usize) -> Option<&[u8]>;
+    /// The bytes cells are ranges of (a byte record: its cells end to end;
+    /// a row in place: the row as in the file).
+    fn bytes(&self) -> &[u8];
+    /// Cell `i` as a range of [`Record::bytes`].
+    fn range(&self, i: usize) -> Option<std::ops::Range<usize>>;
+    /// Where the record starts in the file, when known.
+    fn position(&self) -> Option<&csv::Position>;
+    /// True when every cell is white space.
+    fn is_blank(&self) -> bool;
+    /// False when the record's cells may only be read once its bytes are
+    /// known to be UTF-8 (a row in place: otherwise it is copied first).
+    fn readable_when_not_utf8(&self) -> bool {
+        true
+    }
+}
+
+impl Record for csv::ByteRecord {
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        csv::ByteRecord::get(self, i)
+    }
+    fn bytes(&self) -> &[u8] {
+        self.as_slice()
+    }
+    fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        csv::ByteRecord::range(self, i)
+    }
+    fn position(&self) -> Option<&csv::Position> {
+        csv::ByteRecord::position(self)
+    }
+    fn is_blank(&self) -> bool {
+        self.as_slice().iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+impl Record for RawRow<'_> {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        self.range(i).and_then(|r| self.bytes.get(r))
+    }
+    fn bytes(&self) -> &[u8] {
+        self.bytes
+    }
+    fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        self.spans.get(i).map(|&(a, b)| a..b)
+    }
+    fn position(&self) -> Option<&csv::Position> {
+        None
+    }
+    fn readable_when_not_utf8(&self) -> bool {
+        false
+    }
+    fn is_blank(&self) -> bool {
+        self.spans.iter().all(|&(a, b)| {
+            self.bytes
+                .get(a..b)
+                .is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace))
+        })
+    }
+}
+
 /// The record being read: where it is, for messages.
 struct Place<'s> {
     source: &'s str,
@@ -181,7 +255,7 @@ impl Place<'_> {
     }
 
     /// Cell `i` of `record` as text (empty when the row is short).
-    fn cell<'r>(&self, record: &'r csv::ByteRecord, i: usize) -> Result<&'r str, IngestError> {
+    fn cell<'r, R: Record>(&self, record: &'r R, i: usize) -> Result<&'r str, IngestError> {
         let bytes = record.get(i).unwrap_or_default();
         std::str::from_utf8(bytes).map_err(|e| {
             let at = e.valid_up_to();
@@ -199,6 +273,43 @@ impl Place<'_> {
     }
 }
 
+/// What a failed record read says.
+fn record_error(source: &str, row: usize, e: csv::Error) -> IngestError {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => IngestError::Io {
+            file: source.to_string(),
+            source: e,
+        },
+        _ => IngestError::Syntax {
+            location: SourceLocation::row(source, row),
+            problem: format!("cannot read the row ({message})"),
+            expected: "comma-, tab- or semicolon-separated text".to_string(),
+        },
+    }
+}
+
+/// The csv crate's reader over a CSV export, its delimiter detected on the
+/// first line.
+fn csv_reader<'r, R: BufRead>(
+    reader: &'r mut R,
+    source: &str,
+) -> Result<(csv::Reader<&'r mut R>, u8), IngestError> {
+    let head = detect::fill(reader).map_err(|e| IngestError::Io {
+        file: source.to_string(),
+        source: e,
+    })?;
+    let first_line = memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]);
+    let (delimiter, _) = detect_delimiter(&String::from_utf8_lossy(first_line));
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(reader);
+    Ok((csv, delimiter))
+}
+
 /// Reads a CSV export after its leading blank lines.
 pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
@@ -206,53 +317,209 @@ pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     sink: &mut Sink<'_, F>,
 ) -> Result<(), IngestError> {
     let source = sink.source;
+    let (mut csv, _) = csv_reader(reader, source)?;
+    let mut table = Table::new(source, start, None);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => table.place.row += 1,
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(record_error(source, table.place.row + 1, e)),
+        }
+        table.take(&record, sink)?;
+    }
+}
+
+/// The part of a CSV export before its data rows, for reading the rows in
+/// parallel.
+#[derive(Debug, Clone)]
+pub(crate) struct Prologue {
+    header: Header,
+    /// The delimiter.
+    pub delimiter: u8,
+    /// The header's row number.
+    pub row: usize,
+    /// Where the data rows start in the file.
+    pub data_start: u64,
+}
+
+/// Reads a CSV export up to its header row (`None` when there is none).
+pub(crate) fn read_header<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
+    reader: &mut R,
+    start: Start,
+    sink: &mut Sink<'_, F>,
+) -> Result<Option<Prologue>, IngestError> {
+    let source = sink.source;
+    let (mut csv, delimiter) = csv_reader(reader, source)?;
+    let mut table = Table::new(source, start, None);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => table.place.row += 1,
+            Ok(false) => return Ok(None),
+            Err(e) => return Err(record_error(source, table.place.row + 1, e)),
+        }
+        table.take(&record, sink)?;
+        if let Some(header) = table.header.take() {
+            return Ok(Some(Prologue {
+                header,
+                delimiter,
+                row: table.place.row,
+                data_start: start.bytes as u64 + csv.position().byte(),
+            }));
+        }
+    }
+}
+
+/// How the data rows of one chunk ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkEnd {
+    /// Rows read (blank ones included, as numbered).
+    pub rows: usize,
+    /// False when the chunk did not end on a record boundary (its end fell
+    /// inside a quoted field) or the read was stopped: its results are void.
+    pub clean: bool,
+}
+
+/// Marks the end of a chunk that is not the file's last: a record of its
+/// own when the chunk ends on a record boundary, swallowed into the last
+/// field when it ends inside a quoted field.
+pub(crate) const SENTINEL: &[u8] = b"\0keyaudit:end-of-chunk\0\n";
+
+/// Reads data rows of a CSV export from `reader` (a byte range of the file
+/// starting at a line, followed by [`SENTINEL`] when `sentinel` is set),
+/// with the fast scanner. Rows are numbered from 1 in the chunk.
+pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
+    reader: R,
+    prologue: &Prologue,
+    sentinel: bool,
+    sink: &mut Sink<'_, F>,
+) -> Result<ChunkEnd, IngestError> {
+    let source = sink.source;
+    let start = Start {
+        kind: detect::Kind::Text,
+        lines: 0,
+        bytes: 0,
+    };
+    let mut table = Table::new(source, start, Some(prologue.header.clone()));
+    let mut scanner = Scanner::new(reader, prologue.delimiter, 1 << 18);
+    let marker = SENTINEL.strip_suffix(b"\n").unwrap_or(SENTINEL);
     let io_error = |e| IngestError::Io {
         file: source.to_string(),
         source: e,
     };
-    let head = detect::fill(reader).map_err(io_error)?;
-    let first_line = memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]);
-    let (delimiter, _) = detect_delimiter(&String::from_utf8_lossy(first_line));
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader);
-
-    let mut place = Place {
-        source,
-        start,
-        row: 0,
-    };
-    let mut record = csv::ByteRecord::new();
-    let mut header: Option<Header> = None;
-    // Redacted cells of the current record (only for records holding a key).
-    let mut cleaned: Vec<Option<String>> = Vec::new();
+    let mut pending_marker = false;
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => place.row += 1,
-            Ok(false) => return Ok(()),
-            Err(e) => {
-                let message = e.to_string();
-                return Err(match e.into_kind() {
-                    csv::ErrorKind::Io(e) => io_error(e),
-                    _ => IngestError::Syntax {
-                        location: SourceLocation::row(source, place.row + 1),
-                        problem: format!("cannot read the row ({message})"),
-                        expected: "comma-, tab- or semicolon-separated text".to_string(),
-                    },
+        if sink.stopped() {
+            return Ok(ChunkEnd {
+                rows: table.place.row,
+                clean: false,
+            });
+        }
+        if pending_marker {
+            // A row that looked like the marker but was not the last: data.
+            pending_marker = false;
+            table.place.row += 1;
+            let row = RawRow {
+                bytes: marker,
+                spans: &[(0, marker.len())],
+            };
+            table.take(&row, sink)?;
+        }
+        let Some(row) = scanner.next_row().map_err(io_error)? else {
+            return Ok(ChunkEnd {
+                rows: table.place.row,
+                clean: !sentinel,
+            });
+        };
+        let is_marker = sentinel && row_is(&row, marker);
+        if is_marker {
+            if scanner.at_end().map_err(io_error)? {
+                return Ok(ChunkEnd {
+                    rows: table.place.row,
+                    clean: true,
                 });
             }
-        }
-        if record.as_slice().iter().all(u8::is_ascii_whitespace) {
+            pending_marker = true;
             continue;
         }
-        let has_key = may_contain_full_key(record.as_slice());
+        table.place.row += 1;
+        match row {
+            // Cells in place are only read when the whole row is UTF-8: then
+            // a cell is exactly what the csv crate gives (else copied, so
+            // that a bad cell is found as the sequential read finds it).
+            Row::Raw(raw) => {
+                if !table.take(&raw, sink)? {
+                    let mut record = csv::ByteRecord::new();
+                    for i in 0..raw.len() {
+                        record.push_field(raw.get(i).unwrap_or_default());
+                    }
+                    table.take(&record, sink)?;
+                }
+            }
+            Row::Record(record) => {
+                table.take(record, sink)?;
+            }
+        }
+    }
+}
+
+/// True when `row` is one cell holding exactly `cell`.
+fn row_is(row: &Row<'_>, cell: &[u8]) -> bool {
+    match row {
+        Row::Raw(raw) => raw.len() == 1 && raw.get(0) == Some(cell),
+        Row::Record(record) => record.len() == 1 && record.get(0) == Some(cell),
+    }
+}
+
+/// The rows of a table as they are read: the header row first, then
+/// events.
+struct Table<'s> {
+    place: Place<'s>,
+    header: Option<Header>,
+    /// Redacted cells of the current record (only for records holding a key).
+    cleaned: Vec<Option<String>>,
+}
+
+impl<'s> Table<'s> {
+    fn new(source: &'s str, start: Start, header: Option<Header>) -> Self {
+        Self {
+            place: Place {
+                source,
+                start,
+                row: 0,
+            },
+            header,
+            cleaned: Vec::new(),
+        }
+    }
+
+    /// Handles the record just read (its row already counted): skips it
+    /// when blank, records the full keys it holds, reads it as the header
+    /// or hands its event to the sink. Returns `false`, having done
+    /// nothing, for a row in place that is not UTF-8.
+    fn take<R: Record, F: FnMut(&UsageEvent<'_>)>(
+        &mut self,
+        record: &R,
+        sink: &mut Sink<'_, F>,
+    ) -> Result<bool, IngestError> {
+        let Self {
+            place,
+            header,
+            cleaned,
+        } = self;
+        let text = simdutf8::basic::from_utf8(record.bytes()).ok();
+        if text.is_none() && !record.readable_when_not_utf8() {
+            return Ok(false);
+        }
+        if record.is_blank() {
+            return Ok(true);
+        }
+        let has_key = may_hold_key(record.bytes());
         if has_key {
             cleaned.clear();
             for i in 0..record.len() {
-                let text = place.cell(&record, i)?;
+                let text = place.cell(record, i)?;
                 let (clean, found) = redact_secrets(text);
                 if found.is_empty() {
                     cleaned.push(None);
@@ -270,14 +537,15 @@ pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
                 cleaned.push(Some(clean.into_owned()));
             }
         }
-        let Some(header) = &header else {
-            header = Some(Header::read(&place, &record)?);
-            continue;
+        let Some(header) = &*header else {
+            *header = Some(Header::read(place, record)?);
+            return Ok(true);
         };
         let cells = Cells {
-            record: &record,
-            cleaned: if has_key { &cleaned } else { &[] },
-            place: &place,
+            record,
+            text,
+            cleaned: if has_key { cleaned } else { &[] },
+            place,
         };
         let created_at = match cells.get(Some(header.time))? {
             None => {
@@ -287,16 +555,16 @@ pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
                     expected: format!("the event's time, {TIME_FORMS}"),
                 });
             }
-            Some(text) => {
-                parse_time(&text, sink.zone).ok_or_else(|| IngestError::InvalidValue {
+            Some(text) => sink
+                .parse_time(&text)
+                .ok_or_else(|| IngestError::InvalidValue {
                     location: place.location().with_column(header.label(header.time)),
                     value: shown(&text),
                     expected: format!(
                         "{TIME_FORMS} (times without an offset are read in {}; set --timezone)",
                         sink.zone.name()
                     ),
-                })?
-            }
+                })?,
         };
         let field = |c: Column| cells.get(header.columns[c.index()]);
         let event = UsageEvent {
@@ -312,30 +580,61 @@ pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
             user_agent: field(Column::UserAgent)?,
         };
         sink.emit(&event);
+        Ok(true)
+    }
+}
+
+/// `text` without surrounding white space (as `str::trim`), fast when
+/// there is none.
+#[inline]
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
 }
 
 /// The cells of one data record.
-struct Cells<'r> {
-    record: &'r csv::ByteRecord,
+struct Cells<'r, R> {
+    record: &'r R,
+    /// The whole record as text, when it is UTF-8.
+    text: Option<&'r str>,
     /// Redacted cells by index (empty unless the record holds a key).
     cleaned: &'r [Option<String>],
     place: &'r Place<'r>,
 }
 
-impl<'r> Cells<'r> {
+impl<'r, R: Record> Cells<'r, R> {
     /// The trimmed text of a column; `None` when the file has no such
     /// column or the cell is empty.
+    #[inline(always)]
     fn get(&self, column: Option<usize>) -> Result<Option<Cow<'r, str>>, IngestError> {
         let Some(i) = column else {
             return Ok(None);
         };
-        let text = match self.cleaned.get(i) {
-            Some(Some(clean)) => clean.as_str(),
-            _ => self.place.cell(self.record, i)?,
+        // The common case: no redacted cell, the whole record is UTF-8 and
+        // the cell starts and ends on character boundaries.
+        let fast = match (self.cleaned.get(i), self.text, self.record.range(i)) {
+            (None | Some(None), Some(text), Some(range)) => text.get(range),
+            (None | Some(None), Some(_), None) => Some(""),
+            _ => None,
         };
-        let text = text.trim();
+        let text = match fast {
+            Some(text) => text,
+            None => self.slow(i)?,
+        };
+        let text = trim(text);
         Ok((!text.is_empty()).then_some(Cow::Borrowed(text)))
+    }
+
+    /// A redacted cell, or a cell checked for UTF-8 alone.
+    #[cold]
+    #[inline(never)]
+    fn slow(&self, i: usize) -> Result<&'r str, IngestError> {
+        match self.cleaned.get(i) {
+            Some(Some(clean)) => Ok(clean.as_str()),
+            _ => self.place.cell(self.record, i),
+        }
     }
 }
 

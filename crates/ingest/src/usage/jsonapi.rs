@@ -19,7 +19,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use super::detect::{Kind, Start};
-use super::time::{TIME_FORMS, parse_time};
+use super::time::TIME_FORMS;
 use super::{Sink, json_message};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
@@ -270,14 +270,16 @@ pub(crate) fn emit_resource<F: FnMut(&UsageEvent<'_>)>(
                 expected: format!("the event's time, {TIME_FORMS}"),
             });
         }
-        Some(text) => parse_time(text, sink.zone).ok_or_else(|| IngestError::InvalidValue {
-            location: at(FIELDS[CREATED_AT]),
-            value: show(text, SHOW_MAX),
-            expected: format!(
-                "{TIME_FORMS} (times without an offset are read in {})",
-                sink.zone.name()
-            ),
-        })?,
+        Some(text) => sink
+            .parse_time(text)
+            .ok_or_else(|| IngestError::InvalidValue {
+                location: at(FIELDS[CREATED_AT]),
+                value: show(text, SHOW_MAX),
+                expected: format!(
+                    "{TIME_FORMS} (times without an offset are read in {})",
+                    sink.zone.name()
+                ),
+            })?,
     };
     let [
         id,

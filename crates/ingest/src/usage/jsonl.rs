@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use super::jsonapi::{RESOURCE_SHAPE, RawHeader, Resource, emit_resource, shown};
 use super::time::parse_rfc3339;
-use super::{Sink, json_message, not_utf8};
+use super::{Sink, json_message, may_hold_key, not_utf8};
 use crate::IngestError;
-use crate::redact::{may_contain_full_key, redact_secrets};
+use crate::redact::redact_secrets;
 
 /// The schema this version reads.
 pub(crate) const SCHEMA: &str = "keyaudit.usage/v1";
@@ -110,18 +110,25 @@ pub(crate) fn header(source: &str, raw: &RawHeader) -> Result<Header, IngestErro
     })
 }
 
-/// Reads the resource lines after the header.
-///
-/// Returns `true` when the last line was cut short and dropped (only with
-/// `--allow-partial`; without it that is an error).
+/// How a run of resource lines ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LinesEnd {
+    /// The last line was cut short and dropped (only with
+    /// `--allow-partial`; without it that is an error).
+    pub truncated: bool,
+    /// The number of the last line read (the line before the first, if none).
+    pub line: usize,
+}
+
+/// Reads resource lines to the end of `reader`; the line before the first
+/// is number `line` and ends at byte `offset` of the file.
 pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
-    raw: &RawHeader,
+    mut line: usize,
+    mut offset: usize,
     sink: &mut Sink<'_, F>,
-) -> Result<bool, IngestError> {
+) -> Result<LinesEnd, IngestError> {
     let source = sink.source;
-    let mut line = raw.end_line;
-    let mut offset = raw.offset;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut scratch = String::new();
     loop {
@@ -132,8 +139,11 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
                 file: source.to_string(),
                 source: e,
             })?;
-        if read == 0 {
-            return Ok(false);
+        if read == 0 || sink.stopped() {
+            return Ok(LinesEnd {
+                truncated: false,
+                line,
+            });
         }
         line += 1;
         let line_start = offset;
@@ -152,12 +162,15 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            let at = e.valid_up_to();
-            not_utf8(source, line, line_start + at, bytes.get(at))
-        })?;
+        // The SIMD check first; the standard one says where a bad byte is.
+        let text = simdutf8::basic::from_utf8(bytes)
+            .or_else(|_| std::str::from_utf8(bytes))
+            .map_err(|e| {
+                let at = e.valid_up_to();
+                not_utf8(source, line, line_start + at, bytes.get(at))
+            })?;
         // Redact before parsing: neither serde nor anything after sees a key.
-        let (json, found) = if may_contain_full_key(bytes) {
+        let (json, found) = if may_hold_key(bytes) {
             redact_secrets(text)
         } else {
             (Cow::Borrowed(text), Vec::new())
@@ -178,7 +191,10 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
             Ok(resource) => resource,
             Err(e) if !terminated && (e.is_eof() || e.is_syntax()) => {
                 if sink.allow_partial {
-                    return Ok(true);
+                    return Ok(LinesEnd {
+                        truncated: true,
+                        line,
+                    });
                 }
                 return Err(IngestError::Truncated {
                     location: SourceLocation::row(source, line),

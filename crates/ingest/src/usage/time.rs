@@ -186,13 +186,48 @@ impl Cursor<'_> {
     }
 }
 
+/// The date part of the last time read, and the date it is: events come
+/// in runs of one day, and a date costs more to read than the time of day.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Dates {
+    text: [u8; 10],
+    len: usize,
+    date: NaiveDate,
+    iso: bool,
+}
+
 /// Parses an event time in one of the forms of [`TIME_FORMS`]; naive times
 /// are read in `zone`. `None` for anything else.
+#[cfg(test)]
 pub(crate) fn parse_time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
-    let mut c = Cursor {
-        bytes: text.trim().as_bytes(),
-        at: 0,
+    parse_time_with(text, zone, &mut Dates::default())
+}
+
+/// [`parse_time`], remembering the last date in `dates`.
+pub(crate) fn parse_time_with(text: &str, zone: Zone, dates: &mut Dates) -> Option<DateTime<Utc>> {
+    let bytes = text.trim().as_bytes();
+    let known = dates.len > 0
+        && bytes.get(..dates.len) == dates.text.get(..dates.len)
+        && !bytes.get(dates.len).is_some_and(u8::is_ascii_digit);
+    let mut c = Cursor { bytes, at: 0 };
+    let (date, iso) = if known {
+        c.at = dates.len;
+        (dates.date, dates.iso)
+    } else {
+        let (date, iso) = read_date(&mut c)?;
+        if let Some(part) = bytes.get(..c.at).filter(|p| p.len() <= dates.text.len()) {
+            dates.text[..part.len()].copy_from_slice(part);
+            dates.len = part.len();
+            dates.date = date;
+            dates.iso = iso;
+        }
+        (date, iso)
     };
+    read_time_of_day(c, date, iso, zone)
+}
+
+/// The date at the start of a time: `YYYY-MM-DD` (ISO) or `MM/DD/YYYY`.
+fn read_date(c: &mut Cursor<'_>) -> Option<(NaiveDate, bool)> {
     let first = c.digits(1, 4)?;
     let iso = c.at == 4;
     let date = if iso {
@@ -215,6 +250,16 @@ pub(crate) fn parse_time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     } else {
         return None;
     };
+    Some((date, iso))
+}
+
+/// The rest of a time after its date.
+fn read_time_of_day(
+    mut c: Cursor<'_>,
+    date: NaiveDate,
+    iso: bool,
+    zone: Zone,
+) -> Option<DateTime<Utc>> {
     if c.done() {
         return zone.localize(date.and_time(NaiveTime::MIN));
     }
@@ -282,6 +327,34 @@ mod tests {
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+    }
+
+    #[test]
+    fn remembered_dates_read_the_same() {
+        let z = Zone::new(Tz::UTC);
+        let mut dates = Dates::default();
+        for text in [
+            "03/14/2024 02:05 PM",
+            "03/14/2024 02:06 PM",
+            "03/14/2024",
+            "03/14/20245 1:00",
+            "03/14/2024x",
+            "3/14/2024 2:05 pm",
+            "03/15/2024 14:05:09",
+            "2024-03-14T14:05:09Z",
+            "2024-03-14 14:05",
+            "2024-03-14",
+            "2024-03-145",
+            "2024-03-14T25:00:00Z",
+            "nope",
+            "03/14/2024 02:05 PM",
+        ] {
+            assert_eq!(
+                parse_time_with(text, z, &mut dates),
+                parse_time(text, z),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! The benchmark path at a small size, without timing assertions: the
+//! generator, the raw reads, the parallel read with attribution (equal to
+//! the sequential read and to the generator's truth), and — when the
+//! keyaudit binary is built — `keyaudit-bench generate` and `run` end to
+//! end.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use keyaudit_bench::generate::{Dataset, Files, Format, World, rfc3339};
+use keyaudit_bench::raw;
+use keyaudit_engine::{Attribution, UsageTally};
+use keyaudit_ingest::{
+    ParallelOptions, UsageOptions, UsageRead, read_usage_file, read_usage_file_parallel,
+};
+
+const EVENTS: u64 = 20_000;
+
+fn generate(dir: &Path, format: Format, crlf: bool, multiline: bool) -> Files {
+    Dataset {
+        keys: 200,
+        events: EVENTS,
+        format,
+        crlf,
+        multiline,
+        leak_every: 4_999,
+        ..Dataset::default()
+    }
+    .write(dir)
+    .unwrap()
+}
+
+fn sequential(attribution: &Attribution, path: &Path) -> (UsageRead, UsageTally) {
+    let mut tally = attribution.tally();
+    let read = read_usage_file(path, &UsageOptions::default(), |e| {
+        attribution.observe(&mut tally, e)
+    })
+    .unwrap();
+    (read, tally)
+}
+
+fn parallel(attribution: &Attribution, path: &Path, threads: usize) -> (UsageRead, UsageTally) {
+    let options = ParallelOptions {
+        threads,
+        min_chunk_bytes: 64 * 1024,
+    };
+    let (read, (ranges, tally)) = read_usage_file_parallel(
+        path,
+        &UsageOptions::default(),
+        &options,
+        || (1, attribution.tally()),
+        |(_, tally), e| attribution.observe(tally, e),
+        |(ranges, tally), (more, other)| {
+            *ranges += more;
+            tally.merge(other);
+        },
+    )
+    .unwrap();
+    assert!(ranges >= threads, "the file was cut in ranges");
+    (read, tally)
+}
+
+#[test]
+fn parallel_reads_equal_sequential_reads_and_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, format, crlf, multiline) in [
+        ("jsonl", Format::Jsonl, false, false),
+        ("csv", Format::Csv, false, false),
+        ("csv-crlf", Format::Csv, true, false),
+        ("csv-multiline", Format::Csv, true, true),
+    ] {
+        let files = generate(&dir.path().join(name), format, crlf, multiline);
+        let truth = &files.truth;
+        let raw = match format {
+            Format::Jsonl => raw::jsonl(&files.activity).unwrap(),
+            Format::Csv => raw::csv(&files.activity).unwrap(),
+        };
+        assert_eq!(raw.records, EVENTS, "{name}");
+
+        let attribution = World::new(Dataset::default().seed, 200)
+            .attribution()
+            .unwrap();
+        let (read, tally) = sequential(&attribution, &files.activity);
+        assert_eq!(read.source.events, EVENTS, "{name}");
+        assert_eq!(
+            read.exposures.len() as u64,
+            truth.leaks,
+            "{name}: each leak is another key"
+        );
+        for threads in [1, 2, 3] {
+            let (p_read, p_tally) = parallel(&attribution, &files.activity, threads);
+            assert_eq!(p_read, read, "{name}, {threads} threads");
+            assert_eq!(p_tally, tally, "{name}, {threads} threads");
+        }
+        assert_eq!(
+            (tally.events(), tally.attributed(), tally.unattributed()),
+            (truth.events, truth.attributed, truth.unattributed),
+            "{name}"
+        );
+        for (i, key) in truth.keys.iter().enumerate() {
+            let activity = tally.key_activity(i);
+            truth
+                .check_key(
+                    key,
+                    activity.events,
+                    activity.password_events,
+                    activity.last_event_at.map(rfc3339),
+                )
+                .unwrap();
+        }
+    }
+}
+
+/// The keyaudit binary of this build, when it was built (the workspace's
+/// test run builds it).
+fn keyaudit() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("keyaudit");
+    path.is_file().then_some(path)
+}
+
+#[test]
+fn generate_and_run_end_to_end() {
+    let Some(keyaudit) = keyaudit() else {
+        eprintln!("skipped: the keyaudit binary is not built (cargo test --workspace builds it)");
+        return;
+    };
+    let bench = env!("CARGO_BIN_EXE_keyaudit-bench");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["jsonl", "csv"] {
+        let out = dir.path().join(format);
+        let status = Command::new(bench)
+            .args([
+                "generate", "--keys", "50", "--events", "20000", "--format", format,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let output = Command::new(bench)
+            .args(["run", "--repeat", "1", "--dir"])
+            .arg(&out)
+            .arg("--keyaudit")
+            .arg(&keyaudit)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("matches the generator's truth"), "{stdout}");
+        assert!(stdout.contains("audit/raw"), "{stdout}");
+    }
+}

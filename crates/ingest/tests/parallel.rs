@@ -1,0 +1,266 @@
+//! The parallel read of a usage file equals the sequential read: the same
+//! source, exposures and window, every event in the same order (ranges in
+//! file order), and the same error; for JSONL and CSV, LF and CRLF, quoted
+//! fields holding line breaks at range boundaries, keys in cells, and every
+//! number of threads.
+
+// `IngestError` is large by design (see the crate root).
+#![allow(clippy::result_large_err)]
+
+use std::path::Path;
+
+use keyaudit_ingest::{
+    IngestError, ParallelOptions, UsageOptions, UsageRead, read_usage_file,
+    read_usage_file_parallel,
+};
+use keyaudit_model::UsageEvent;
+use proptest::prelude::*;
+
+const KEY: &str = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.S3cr3tV4lu3XyZq9";
+
+/// An event as text, to compare reads.
+fn own(e: &UsageEvent<'_>) -> String {
+    let s = |v: &Option<std::borrow::Cow<'_, str>>| v.as_deref().unwrap_or("-").to_string();
+    format!(
+        "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+        e.created_at,
+        s(&e.id),
+        s(&e.user_id),
+        s(&e.actor),
+        s(&e.action),
+        s(&e.resource_type),
+        s(&e.resource_name),
+        s(&e.organization),
+        s(&e.ip_address),
+        s(&e.user_agent)
+    )
+}
+
+type Read = Result<(UsageRead, Vec<String>), String>;
+
+fn sequential(path: &Path, options: &UsageOptions) -> Read {
+    let mut events = Vec::new();
+    read_usage_file(path, options, |e| events.push(own(e)))
+        .map(|read| (read, events))
+        .map_err(|e: IngestError| e.to_string())
+}
+
+fn parallel(path: &Path, options: &UsageOptions, threads: usize, min_chunk_bytes: u64) -> Read {
+    let parallel = ParallelOptions {
+        threads,
+        min_chunk_bytes,
+    };
+    read_usage_file_parallel(
+        path,
+        options,
+        &parallel,
+        Vec::new,
+        |events, e| events.push(own(e)),
+        |events, more| events.extend(more),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// How many ranges a read with 3 threads used.
+fn ranges(text: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.txt");
+    std::fs::write(&path, text).unwrap();
+    let parallel = ParallelOptions {
+        threads: 3,
+        min_chunk_bytes: 40,
+    };
+    read_usage_file_parallel(
+        &path,
+        &UsageOptions::default(),
+        &parallel,
+        || 1,
+        |_, _| {},
+        |ranges, more| *ranges += more,
+    )
+    .map_or(0, |(_, ranges)| ranges)
+}
+
+/// Writes `text` and checks every thread count and chunk size against the
+/// sequential read.
+fn same(text: &str, options: &UsageOptions) -> Read {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.txt");
+    std::fs::write(&path, text).unwrap();
+    let want = sequential(&path, options);
+    for threads in [1, 2, 3, 7] {
+        for min_chunk_bytes in [1, 40, 1000] {
+            let got = parallel(&path, options, threads, min_chunk_bytes);
+            assert_eq!(
+                got, want,
+                "threads {threads}, chunks of {min_chunk_bytes}: {text:?}"
+            );
+        }
+    }
+    want
+}
+
+fn header(events: usize, complete: bool) -> String {
+    format!(
+        "{{\"schema\":\"keyaudit.usage/v1\",\"window\":{{\"start\":\"2024-03-01T00:00:00Z\",\
+         \"end\":\"2024-03-08T00:00:00Z\"}},\"complete\":{complete},\"events\":{events}}}\n"
+    )
+}
+
+fn jsonl_line(i: usize, agent: &str) -> String {
+    format!(
+        "{{\"id\":\"{i}\",\"type\":\"logs\",\"attributes\":{{\"created-at\":\"2024-03-0{}T10:{:02}:00Z\",\
+         \"user-id\":{},\"ip-address\":\"10.0.0.{}\",\"user-agent\":\"{agent}\"}}}}\n",
+        1 + i % 9,
+        i % 60,
+        4000 + i % 3,
+        i % 250
+    )
+}
+
+#[test]
+fn jsonl_equals_the_sequential_read() {
+    let mut text = header(60, true);
+    for i in 0..60 {
+        let agent = match i % 13 {
+            0 => format!("leaked {KEY}"),
+            1 => "Quote \\\"q\\\" \\u00e9".to_string(),
+            _ => format!("agent-{}", i % 5),
+        };
+        text.push_str(&jsonl_line(i, &agent));
+        if i % 17 == 0 {
+            text.push_str("   \r\n");
+        }
+    }
+    let (read, events) = same(&text, &UsageOptions::default()).unwrap();
+    assert_eq!(read.source.events, 60);
+    assert_eq!(events.len(), 60);
+    assert!(!read.exposures.is_empty());
+    assert!(ranges(&text) > 3, "read in ranges");
+    // The same with CRLF line ends.
+    let crlf = text.replace('\n', "\r\n");
+    assert_eq!(same(&crlf, &UsageOptions::default()).unwrap().1, events);
+}
+
+#[test]
+fn jsonl_errors_are_the_first_in_the_file() {
+    let mut text = header(40, true);
+    for i in 0..40 {
+        if i == 25 || i == 33 {
+            text.push_str(
+                "{\"id\":\"x\",\"type\":\"logs\",\"attributes\":{\"created-at\":\"nope\"}}\n",
+            );
+        } else {
+            text.push_str(&jsonl_line(i, "a"));
+        }
+    }
+    let err = same(&text, &UsageOptions::default()).unwrap_err();
+    assert!(err.contains(":27"), "{err}");
+    // A count that differs from the header's, and a cut last line.
+    let mut short = header(41, true);
+    (0..40).for_each(|i| short.push_str(&jsonl_line(i, "a")));
+    assert!(same(&short, &UsageOptions::default()).is_err());
+    let partial = UsageOptions {
+        allow_partial: true,
+        ..UsageOptions::default()
+    };
+    short.push_str("{\"id\":\"9\",\"type\":\"lo");
+    let (read, events) = same(&short, &partial).unwrap();
+    assert!(!read.source.complete);
+    assert_eq!(events.len(), 40);
+}
+
+fn csv_rows(rows: usize, crlf: bool, quoted_breaks: bool) -> String {
+    let end = if crlf { "\r\n" } else { "\n" };
+    let mut text = format!("\u{feff}\n  \nDate,User,Resource Name,IP Address,User Agent{end}");
+    for i in 0..rows {
+        let name = match i % 7 {
+            0 if quoted_breaks => format!("\"Runbook {i}\nstep 2{end}step 3\""),
+            1 => format!("\"Smith, Jones {i}\""),
+            2 => format!("\"say \"\"hi\"\" {i}\""),
+            3 if i % 21 == 3 => format!("token {KEY}"),
+            _ => format!("Doc {i}"),
+        };
+        text.push_str(&format!(
+            "03/0{}/2024 {:02}:{:02} PM,Bot {},{name},10.1.0.{},Agent/{}{end}",
+            1 + i % 9,
+            1 + i % 12,
+            i % 60,
+            i % 4,
+            i % 250,
+            i % 3
+        ));
+        if i % 19 == 0 {
+            text.push_str(end);
+        }
+    }
+    text
+}
+
+#[test]
+fn csv_equals_the_sequential_read() {
+    for crlf in [false, true] {
+        for quoted_breaks in [false, true] {
+            let text = csv_rows(80, crlf, quoted_breaks);
+            let (read, events) = same(&text, &UsageOptions::default()).unwrap();
+            assert_eq!(read.source.events, 80);
+            assert_eq!(events.len(), 80);
+            assert!(!read.exposures.is_empty());
+            if !quoted_breaks {
+                assert!(ranges(&text) > 3, "read in ranges");
+            }
+        }
+    }
+}
+
+#[test]
+fn csv_errors_are_the_first_in_the_file() {
+    let mut text = csv_rows(60, false, true);
+    text.push_str("yesterday,Bot,Doc,10.0.0.1,A\n");
+    text = text.replacen("03/05/2024", "13/45/2024", 1);
+    let err = same(&text, &UsageOptions::default()).unwrap_err();
+    assert!(err.contains("13/45/2024"), "{err}");
+}
+
+#[test]
+fn documents_are_read_whole() {
+    let text = format!("{{\"data\":[{}]}}", jsonl_line(1, "a").trim_end());
+    let (read, events) = same(&text, &UsageOptions::default()).unwrap();
+    assert_eq!(read.source.format, "jsonapi");
+    assert_eq!(events.len(), 1);
+    assert!(same("", &UsageOptions::default()).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_csv_reads_the_same(
+        cells in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "03/04/2024 10:00", "2024-03-05 11:00", "x", "\"a,b\"", "\"l1\nl2\"", "\"q\"\"q\"",
+                "", " ", "\"open", "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.k1", "é",
+            ]),
+            0..60,
+        ),
+        breaks in proptest::collection::vec(any::<bool>(), 60),
+        crlf in any::<bool>(),
+        threads in 1usize..5,
+        min_chunk_bytes in 1u64..64,
+    ) {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("Date,Agent{end}");
+        for (i, cell) in cells.iter().enumerate() {
+            text.push_str(cell);
+            text.push_str(if breaks[i] { end } else { "," });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("usage.csv");
+        std::fs::write(&path, &text).unwrap();
+        let options = UsageOptions::default();
+        prop_assert_eq!(
+            parallel(&path, &options, threads, min_chunk_bytes),
+            sequential(&path, &options)
+        );
+    }
+}
