@@ -21,7 +21,7 @@ use keyaudit_model::{
 
 use crate::naming;
 use crate::policy::{KeyNames, ValidPolicy};
-use cache::{Capacity, HitCache, Hits, PairCache};
+use cache::{Capacity, HitCache, Hits, Pair, PairCache, Resolved};
 use counter::ValueCounter;
 use glob::GlobIndex;
 use hashbrown::HashMap;
@@ -234,7 +234,7 @@ impl Attribution {
         let mut tally = UsageTally::default();
         tally.keys.resize(self.key_count, KeyTally::default());
         tally.scratch.globs.next(self.user_agents.len());
-        tally.scratch.marks.next(self.key_count);
+        tally.scratch.marks.start(self.key_count, &[]);
         tally
     }
 
@@ -261,13 +261,9 @@ impl Attribution {
             candidates,
             ip_members,
         } = &mut tally.scratch;
-        globs.next(self.user_agents.len());
-        marks.next(self.key_count);
-        candidates.clear();
-        ip_members.clear();
 
-        // What the user agent and the actor matched: remembered per value,
-        // and per pair when an event has both.
+        // What the user agent and the actor decide: remembered per pair,
+        // and, for a pair not seen yet, per value.
         let capacity = self.cache_capacity;
         let agent = event
             .user_agent
@@ -278,65 +274,56 @@ impl Attribution {
             .as_deref()
             .map(str::trim)
             .filter(|_| !self.actors.is_empty() || self.names.is_some());
-        let (agent_hits, actor_hits) =
-            match (agent, actor) {
-                (Some(agent), Some(actor)) => {
-                    let (a, b) = pairs.get_or_insert_with(agent, actor, capacity, || {
-                        let a = agents.get_or_insert_with(agent, capacity, || {
-                            self.agent_hits(agent, text, globs, found)
-                        });
-                        let b = actors.get_or_insert_with(actor, capacity, || {
-                            self.actor_hits(actor, text, found)
-                        });
-                        (a.clone(), b.clone())
-                    });
-                    (Some(a), Some(b))
-                }
-                (Some(agent), None) => (
-                    Some(agents.get_or_insert_with(agent, capacity, || {
+        let pair = if agent.is_none() && actor.is_none() {
+            Pair::default()
+        } else {
+            pairs.get_or_insert_with(agent, actor, capacity, || {
+                let agent = agent.map(|agent| {
+                    agents.get_or_insert_with(agent, capacity, || {
                         self.agent_hits(agent, text, globs, found)
-                    })),
-                    None,
-                ),
-                (None, Some(actor)) => (
-                    None,
-                    Some(actors.get_or_insert_with(actor, capacity, || {
-                        self.actor_hits(actor, text, found)
-                    })),
-                ),
-                (None, None) => (None, None),
-            };
-        let mut agent_members: &[u32] = &[];
-        if let Some(hits) = agent_hits {
-            self.matched(&hits.owners, marks, candidates);
-            hits.keys.iter().for_each(|&k| marks.key(k));
-            agent_members = &hits.owners.members;
-        }
-        let mut actor_members: &[u32] = &[];
-        if let Some(hits) = actor_hits {
-            self.matched(&hits.owners, marks, candidates);
-            hits.keys.iter().for_each(|&k| marks.key(k));
-            actor_members = &hits.owners.members;
-        }
-        if let Some(ip) = event.ip_address.as_deref() {
-            if !self.ips.is_empty() {
-                self.ips.for_each(ip, |owners| {
-                    self.matched(owners, marks, candidates);
-                    ip_members.extend_from_slice(&owners.members);
+                    })
                 });
-                if ip_members.len() > 1 {
-                    ip_members.sort_unstable();
-                }
+                let actor = actor.map(|actor| {
+                    actors
+                        .get_or_insert_with(actor, capacity, || self.actor_hits(actor, text, found))
+                });
+                self.resolve(agent, actor)
+            })
+        };
+
+        // The address and the user id add keys only when they match a
+        // binding: then the event's keys are collected in `marks`.
+        let mut marked = false;
+        candidates.clear();
+        ip_members.clear();
+        let mut add = |owners: &Owners, marks: &mut Marks, candidates: &mut Vec<u32>| {
+            if !marked {
+                marks.start(self.key_count, pair.keys);
+                marked = true;
+            }
+            owners.keys().iter().for_each(|&k| marks.key(k));
+            candidates.extend_from_slice(owners.anchored());
+        };
+        if let Some(ip) = event.ip_address.as_deref().filter(|_| !self.ips.is_empty()) {
+            self.ips.for_each(ip, |owners| {
+                add(owners, marks, candidates);
+                ip_members.extend_from_slice(owners.members());
+            });
+            if ip_members.len() > 1 {
+                ip_members.sort_unstable();
             }
         }
         let mut user_id_members: &[u32] = &[];
-        if let Some(user_id) = event.user_id.as_deref() {
-            if let Some(owners) = self.user_ids.get(user_id.trim()) {
-                self.matched(owners, marks, candidates);
-                user_id_members = &owners.members;
-            }
+        if let Some(owners) = event
+            .user_id
+            .as_deref()
+            .and_then(|user_id| self.user_ids.get(user_id.trim()))
+        {
+            add(owners, marks, candidates);
+            user_id_members = owners.members();
         }
-        // Bindings that need several fields: checked from their anchor.
+        // Bindings anchored on the address or the user id: checked against
+        // the other fields they need.
         for &b in candidates.iter() {
             let Some(binding) = self.bindings.get(b as usize) else {
                 continue;
@@ -344,16 +331,20 @@ impl Attribution {
             let holds = |field: u8, members: &[u32]| {
                 binding.needs & field == 0 || members.binary_search(&b).is_ok()
             };
-            if holds(USER_AGENT, agent_members)
+            if holds(USER_AGENT, pair.agent_members)
                 && holds(IP, ip_members)
                 && holds(USER_ID, user_id_members)
-                && holds(ACTOR, actor_members)
+                && holds(ACTOR, pair.actor_members)
             {
                 binding.keys.iter().for_each(|&k| marks.key(k));
             }
         }
 
-        let matched = &marks.matched;
+        let matched = if marked {
+            &marks.matched[..]
+        } else {
+            pair.keys
+        };
         if matched.is_empty() {
             tally.unattributed += 1;
             if let Some(agent) = non_blank(event.user_agent.as_deref()) {
@@ -389,6 +380,7 @@ impl Attribution {
         found: &mut Found,
     ) -> Hits {
         found.clear();
+        globs.next(self.user_agents.len());
         let text = fold::for_search(agent, text);
         self.user_agents
             .for_each(text, globs, |b| found.bindings.push(b));
@@ -408,21 +400,46 @@ impl Attribution {
         if let Some(owners) = self.actors.get(fold::folded(actor, text)) {
             found
                 .bindings
-                .extend(owners.solo.iter().chain(&owners.members));
+                .extend(owners.solo().iter().chain(owners.members()));
         }
         found.hits(ACTOR, &self.bindings)
     }
 
-    /// A field value matched `owners`: the bindings that need that field
-    /// only are matched now; those anchored on it are checked later.
-    #[inline]
-    fn matched(&self, owners: &Owners, marks: &mut Marks, candidates: &mut Vec<u32>) {
-        for &b in owners.solo.iter() {
-            if let Some(binding) = self.bindings.get(b as usize) {
-                binding.keys.iter().for_each(|&k| marks.key(k));
+    /// What a user agent and an actor decide together (see [`Pair`]): the
+    /// keys their values match alone, by name or by a binding needing that
+    /// field only, and the bindings anchored on them (these need neither
+    /// the address nor the user id, which would be their anchor).
+    fn resolve(&self, agent: Option<&Hits>, actor: Option<&Hits>) -> Resolved {
+        fn members(hits: Option<&Hits>) -> &[u32] {
+            hits.map_or(&[], |h| h.owners.members())
+        }
+        let (agent_members, actor_members) = (members(agent), members(actor));
+        let mut keys = Vec::new();
+        for hits in [agent, actor].into_iter().flatten() {
+            keys.extend_from_slice(&hits.keys);
+            keys.extend_from_slice(hits.owners.keys());
+            for &b in hits.owners.anchored() {
+                let Some(binding) = self.bindings.get(b as usize) else {
+                    continue;
+                };
+                let holds = |field: u8, members: &[u32]| {
+                    binding.needs & field == 0 || members.binary_search(&b).is_ok()
+                };
+                if binding.needs & (IP | USER_ID) == 0
+                    && holds(USER_AGENT, agent_members)
+                    && holds(ACTOR, actor_members)
+                {
+                    keys.extend_from_slice(&binding.keys);
+                }
             }
         }
-        candidates.extend_from_slice(&owners.anchored);
+        keys.sort_unstable();
+        keys.dedup();
+        Resolved {
+            keys,
+            agent_members: agent_members.to_vec(),
+            actor_members: actor_members.to_vec(),
+        }
     }
 
     /// Attributes every event of `events` into a new tally: the whole of
@@ -569,10 +586,12 @@ struct Marks {
 }
 
 impl Marks {
+    /// Starts an event's marks with `keys` (sorted, each once).
     #[inline]
-    fn next(&mut self, keys: usize) {
-        self.keys.next(keys);
+    fn start(&mut self, count: usize, keys: &[u32]) {
+        self.keys.next(count);
         self.matched.clear();
+        keys.iter().for_each(|&k| self.key(k));
     }
 
     /// The event belongs to key `k`.

@@ -10,7 +10,6 @@
 
 use std::hash::BuildHasher;
 
-use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use super::owners::Owners;
@@ -61,42 +60,165 @@ impl HitCache {
     }
 }
 
-/// (user agent, actor) pairs and what each matched: one lookup for an
-/// event that has both (a CSV export's rows), instead of one per field.
+/// What an event's user agent and actor decide on their own: the keys
+/// they attribute it to, and the bindings of several fields each is a
+/// member of (checked by the bindings anchored on the address or the user
+/// id).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pair<'c> {
+    /// Keys, sorted, each once.
+    pub(crate) keys: &'c [u32],
+    /// Bindings of several fields the user agent matches, sorted.
+    pub(crate) agent_members: &'c [u32],
+    /// Bindings of several fields the actor matches, sorted.
+    pub(crate) actor_members: &'c [u32],
+}
+
+/// A [`Pair`] as computed, before it is stored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Resolved {
+    pub(crate) keys: Vec<u32>,
+    pub(crate) agent_members: Vec<u32>,
+    pub(crate) actor_members: Vec<u32>,
+}
+
+impl Resolved {
+    fn view(&self) -> Pair<'_> {
+        Pair {
+            keys: &self.keys,
+            agent_members: &self.agent_members,
+            actor_members: &self.actor_members,
+        }
+    }
+}
+
+/// A user agent and an actor longer than this together are not
+/// remembered (they are resolved each time).
+const MAX_REMEMBERED_BYTES: usize = 64 * 1024;
+
+/// The cache starts again when its values take more bytes than this.
+const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Marks an absent field in [`Slot`].
+const ABSENT: u32 = u32::MAX;
+
+/// One remembered pair: where its values and lists are in the arenas.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    /// Start of the user agent, then the actor, in the text arena.
+    text: u32,
+    /// Their lengths ([`ABSENT`] for none).
+    agent: u32,
+    actor: u32,
+    /// Start of the keys, then the members, in the list arena.
+    data: u32,
+    keys: u32,
+    agent_members: u32,
+    actor_members: u32,
+}
+
+impl Slot {
+    fn len(n: u32) -> usize {
+        if n == ABSENT { 0 } else { n as usize }
+    }
+
+    /// The user agent and actor it holds.
+    #[inline]
+    fn values<'t>(&self, text: &'t [u8]) -> (Option<&'t [u8]>, Option<&'t [u8]>) {
+        let start = self.text as usize;
+        let middle = start + Self::len(self.agent);
+        let end = middle + Self::len(self.actor);
+        let agent = (self.agent != ABSENT).then(|| text.get(start..middle).unwrap_or_default());
+        let actor = (self.actor != ABSENT).then(|| text.get(middle..end).unwrap_or_default());
+        (agent, actor)
+    }
+
+    #[inline]
+    fn pair<'d>(&self, data: &'d [u32]) -> Pair<'d> {
+        let a = self.data as usize;
+        let b = a + self.keys as usize;
+        let c = b + self.agent_members as usize;
+        let d = c + self.actor_members as usize;
+        Pair {
+            keys: data.get(a..b).unwrap_or_default(),
+            agent_members: data.get(b..c).unwrap_or_default(),
+            actor_members: data.get(c..d).unwrap_or_default(),
+        }
+    }
+}
+
+/// (user agent, actor) pairs and what they decide ([`Pair`]): one lookup
+/// per event for both fields. Values and lists are kept end to end in two
+/// arenas, so a lookup reads the table slot and one run of bytes, not a
+/// chain of allocations.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairCache {
-    table: HashTable<(Box<str>, Box<str>, Hits, Hits)>,
+    table: HashTable<Slot>,
+    text: Vec<u8>,
+    data: Vec<u32>,
+    /// The last pair too long to remember.
+    spare: Resolved,
     state: DefaultHashBuilder,
 }
 
 impl PairCache {
-    /// What `agent` and `actor` matched: remembered, or computed by
+    /// What `agent` and `actor` decide: remembered, or computed by
     /// `compute` now and remembered.
     #[inline]
     pub(crate) fn get_or_insert_with(
         &mut self,
-        agent: &str,
-        actor: &str,
+        agent: Option<&str>,
+        actor: Option<&str>,
         capacity: Capacity,
-        compute: impl FnOnce() -> (Hits, Hits),
-    ) -> (&Hits, &Hits) {
+        compute: impl FnOnce() -> Resolved,
+    ) -> Pair<'_> {
         let hash = self.state.hash_one((agent, actor));
-        let same = |e: &(Box<str>, Box<str>, Hits, Hits)| &*e.0 == agent && &*e.1 == actor;
-        if self.table.len() >= capacity.0 && self.table.find(hash, same).is_none() {
-            self.table.clear();
-        }
-        let state = &self.state;
-        let entry = match self
+        let wanted = (agent.map(str::as_bytes), actor.map(str::as_bytes));
+        let text = &self.text;
+        if let Some(slot) = self
             .table
-            .entry(hash, same, |e| state.hash_one((&*e.0, &*e.1)))
+            .find(hash, |s| s.hash == hash && s.values(text) == wanted)
         {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => {
-                let (a, b) = compute();
-                entry.insert((agent.into(), actor.into(), a, b)).into_mut()
-            }
+            return slot.pair(&self.data);
+        }
+        let bytes = agent.map_or(0, str::len) + actor.map_or(0, str::len);
+        let resolved = compute();
+        if bytes > MAX_REMEMBERED_BYTES {
+            self.spare = resolved;
+            return self.spare.view();
+        }
+        let lists =
+            resolved.keys.len() + resolved.agent_members.len() + resolved.actor_members.len();
+        if self.table.len() >= capacity.0
+            || self.text.len() + bytes > MAX_TEXT_BYTES
+            || u32::try_from(self.data.len() + lists).is_err()
+        {
+            self.table.clear();
+            self.text.clear();
+            self.data.clear();
+        }
+        let length = |v: Option<&str>| v.map_or(ABSENT, |v| v.len() as u32);
+        let count = |v: &Vec<u32>| v.len() as u32;
+        let slot = Slot {
+            hash,
+            text: self.text.len() as u32,
+            agent: length(agent),
+            actor: length(actor),
+            data: self.data.len() as u32,
+            keys: count(&resolved.keys),
+            agent_members: count(&resolved.agent_members),
+            actor_members: count(&resolved.actor_members),
         };
-        (&entry.2, &entry.3)
+        self.text
+            .extend_from_slice(agent.unwrap_or_default().as_bytes());
+        self.text
+            .extend_from_slice(actor.unwrap_or_default().as_bytes());
+        self.data.extend_from_slice(&resolved.keys);
+        self.data.extend_from_slice(&resolved.agent_members);
+        self.data.extend_from_slice(&resolved.actor_members);
+        self.table.insert_unique(hash, slot, |s| s.hash);
+        slot.pair(&self.data)
     }
 }
 
@@ -127,20 +249,51 @@ mod tests {
     #[test]
     fn pairs_are_remembered_by_both_values() {
         let mut cache = PairCache::default();
-        let capacity = Capacity(2);
+        let capacity = Capacity(3);
         let mut computed = 0;
-        for (agent, actor) in [("a", "x"), ("a", "y"), ("a", "x"), ("b", "x"), ("a", "x")] {
-            let (ua, _) = cache.get_or_insert_with(agent, actor, capacity, || {
+        let pairs = [
+            (Some("a"), Some("x")),
+            (Some("a"), Some("y")),
+            (Some("a"), None),
+            (Some("a"), Some("x")),
+            (Some("ax"), Some("")),
+            (Some("a"), Some("x")),
+        ];
+        for (agent, actor) in pairs {
+            let pair = cache.get_or_insert_with(agent, actor, capacity, || {
                 computed += 1;
-                let hits = Hits {
-                    owners: Owners::default(),
-                    keys: Box::new([computed]),
-                };
-                (hits.clone(), hits)
+                Resolved {
+                    keys: vec![computed],
+                    agent_members: vec![agent.map_or(0, str::len) as u32],
+                    actor_members: vec![actor.map_or(9, str::len) as u32, 7],
+                }
             });
-            assert!(!ua.keys.is_empty());
+            assert_eq!(pair.agent_members, &[agent.map_or(0, str::len) as u32]);
+            assert_eq!(pair.actor_members, &[actor.map_or(9, str::len) as u32, 7]);
+            assert!(!pair.keys.is_empty());
         }
-        // (a,x), (a,y); (b,x) empties the cache; then (a,x) again.
-        assert_eq!(computed, 4);
+        // (a,x), (a,y), (a,-); (ax,"") is not (a,x) and empties the cache;
+        // then (a,x) again.
+        assert_eq!(computed, 5);
+        assert!(cache.table.len() <= 3);
+    }
+
+    #[test]
+    fn long_values_are_resolved_each_time() {
+        let mut cache = PairCache::default();
+        let long = "u".repeat(MAX_REMEMBERED_BYTES + 1);
+        let mut computed = 0;
+        for _ in 0..2 {
+            let pair = cache.get_or_insert_with(Some(&long), None, Capacity(8), || {
+                computed += 1;
+                Resolved {
+                    keys: vec![3],
+                    ..Resolved::default()
+                }
+            });
+            assert_eq!(pair.keys, &[3]);
+        }
+        assert_eq!(computed, 2);
+        assert!(cache.text.is_empty());
     }
 }

@@ -130,10 +130,11 @@ fn parse_v4(text: &str) -> Option<std::net::Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attribution::{Compiled, IP};
 
     fn hits(index: &IpIndex, ip: &str) -> Vec<u32> {
         let mut got = Vec::new();
-        index.for_each(ip, |o| got.extend_from_slice(&o.solo));
+        index.for_each(ip, |o| got.extend_from_slice(o.solo()));
         got.sort();
         got
     }
@@ -172,10 +173,13 @@ mod tests {
     #[test]
     fn addresses_and_networks_of_both_families() {
         let p = |s: &str| s.parse::<IpPattern>().unwrap();
-        let solo = |b: &[u32]| Owners {
-            solo: b.into(),
-            ..Owners::default()
-        };
+        let compiled: Vec<Compiled> = (0..5)
+            .map(|k| Compiled {
+                keys: Box::new([k]),
+                needs: IP,
+            })
+            .collect();
+        let solo = |b: &[u32]| Owners::new(b, IP, &compiled);
         let index = IpIndex::new(
             [
                 (p("203.0.113.7"), 0),

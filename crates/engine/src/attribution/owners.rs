@@ -19,15 +19,14 @@ pub(crate) fn anchor(needs: u8) -> u8 {
         .unwrap_or(0)
 }
 
-/// What one value of one field matched.
+/// What one value of one field matched, in one allocation (a value's
+/// lists are read together on the hot path).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Owners {
-    /// Bindings that need this field only.
-    pub(crate) solo: Box<[u32]>,
-    /// Bindings that need more fields and are anchored on this one.
-    pub(crate) anchored: Box<[u32]>,
-    /// Every binding needing more fields that this value matches, sorted.
-    pub(crate) members: Box<[u32]>,
+    /// `solo`, `anchored`, `members` and `keys`, end to end.
+    data: Box<[u32]>,
+    /// Where `solo`, `anchored` and `members` end in `data`.
+    ends: [u32; 3],
 }
 
 impl Owners {
@@ -38,18 +37,63 @@ impl Owners {
         all.sort_unstable();
         all.dedup();
         let needs = |b: u32| compiled.get(b as usize).map_or(0, |c| c.needs);
-        let solo = all.iter().copied().filter(|&b| needs(b) == field).collect();
-        let members: Box<[u32]> = all.iter().copied().filter(|&b| needs(b) != field).collect();
+        let solo: Vec<u32> = all.iter().copied().filter(|&b| needs(b) == field).collect();
+        let members: Vec<u32> = all.iter().copied().filter(|&b| needs(b) != field).collect();
         let anchored = members
             .iter()
             .copied()
-            .filter(|&b| anchor(needs(b)) == field)
+            .filter(|&b| anchor(needs(b)) == field);
+        let mut keys: Vec<u32> = solo
+            .iter()
+            .filter_map(|&b| compiled.get(b as usize))
+            .flat_map(|c| c.keys.iter().copied())
             .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut data = solo;
+        let solo_end = data.len();
+        data.extend(anchored);
+        let anchored_end = data.len();
+        data.extend_from_slice(&members);
+        let members_end = data.len();
+        data.extend(keys);
+        let end = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Self {
-            solo,
-            anchored,
-            members,
+            data: data.into_boxed_slice(),
+            ends: [end(solo_end), end(anchored_end), end(members_end)],
         }
+    }
+
+    /// Bindings that need this field only.
+    #[inline]
+    pub(crate) fn solo(&self) -> &[u32] {
+        self.part(0, self.ends[0])
+    }
+
+    /// Bindings that need more fields and are anchored on this one.
+    #[inline]
+    pub(crate) fn anchored(&self) -> &[u32] {
+        self.part(self.ends[0], self.ends[1])
+    }
+
+    /// Every binding needing more fields that this value matches, sorted.
+    #[inline]
+    pub(crate) fn members(&self) -> &[u32] {
+        self.part(self.ends[1], self.ends[2])
+    }
+
+    /// The keys of the [`solo`](Owners::solo) bindings, sorted, each once:
+    /// the keys this value alone attributes an event to.
+    #[inline]
+    pub(crate) fn keys(&self) -> &[u32] {
+        self.data.get(self.ends[2] as usize..).unwrap_or_default()
+    }
+
+    #[inline]
+    fn part(&self, start: u32, end: u32) -> &[u32] {
+        self.data
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -59,7 +103,7 @@ mod tests {
 
     fn compiled(needs: u8) -> Compiled {
         Compiled {
-            keys: Box::new([0]),
+            keys: Box::new([u32::from(needs) * 10, 5]),
             needs,
         }
     }
@@ -80,13 +124,14 @@ mod tests {
             compiled(USER_AGENT | ACTOR),
         ];
         let ua = Owners::new(&[2, 0, 1, 0], USER_AGENT, &bindings);
-        assert_eq!(&*ua.solo, &[0]);
-        assert_eq!(&*ua.anchored, &[] as &[u32]);
-        assert_eq!(&*ua.members, &[1, 2]);
+        assert_eq!(ua.solo(), &[0]);
+        assert_eq!(ua.anchored(), &[] as &[u32]);
+        assert_eq!(ua.members(), &[1, 2]);
+        assert_eq!(ua.keys(), &[5, 10], "the solo binding's keys, sorted");
         let ip = Owners::new(&[1], IP, &bindings);
         assert_eq!(
-            (&*ip.solo, &*ip.anchored, &*ip.members),
-            (&[][..], &[1][..], &[1][..])
+            (ip.solo(), ip.anchored(), ip.members(), ip.keys()),
+            (&[][..], &[1][..], &[1][..], &[][..])
         );
         assert_eq!(Owners::new(&[], IP, &bindings), Owners::default());
     }
