@@ -150,11 +150,14 @@ impl Slot {
 
 /// (user agent, actor) pairs and what they decide ([`Pair`]): one lookup
 /// per event for both fields. Values and lists are kept end to end in two
-/// arenas, so a lookup reads the table slot and one run of bytes, not a
+/// arenas and slots in a dense list the table indexes (the table stays
+/// small enough to be cached), so a lookup reads the table, one slot and one
+/// run of bytes, not a
 /// chain of allocations.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairCache {
-    table: HashTable<Slot>,
+    table: HashTable<u32>,
+    slots: Vec<Slot>,
     text: Vec<u8>,
     data: Vec<u32>,
     /// The last pair too long to remember.
@@ -175,12 +178,16 @@ impl PairCache {
     ) -> Pair<'_> {
         let hash = self.state.hash_one((agent, actor));
         let wanted = (agent.map(str::as_bytes), actor.map(str::as_bytes));
-        let text = &self.text;
-        if let Some(slot) = self
-            .table
-            .find(hash, |s| s.hash == hash && s.values(text) == wanted)
-        {
-            return slot.pair(&self.data);
+        let (text, slots) = (&self.text, &self.slots);
+        let same = |&i: &u32| {
+            slots
+                .get(i as usize)
+                .is_some_and(|s| s.hash == hash && s.values(text) == wanted)
+        };
+        if let Some(&i) = self.table.find(hash, same) {
+            if let Some(slot) = self.slots.get(i as usize) {
+                return slot.pair(&self.data);
+            }
         }
         let bytes = agent.map_or(0, str::len) + actor.map_or(0, str::len);
         let resolved = compute();
@@ -195,6 +202,7 @@ impl PairCache {
             || u32::try_from(self.data.len() + lists).is_err()
         {
             self.table.clear();
+            self.slots.clear();
             self.text.clear();
             self.data.clear();
         }
@@ -217,7 +225,12 @@ impl PairCache {
         self.data.extend_from_slice(&resolved.keys);
         self.data.extend_from_slice(&resolved.agent_members);
         self.data.extend_from_slice(&resolved.actor_members);
-        self.table.insert_unique(hash, slot, |s| s.hash);
+        let index = self.slots.len() as u32;
+        self.slots.push(slot);
+        let slots = &self.slots;
+        self.table.insert_unique(hash, index, |&i| {
+            slots.get(i as usize).map_or(0, |s| s.hash)
+        });
         slot.pair(&self.data)
     }
 }
