@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 use anyhow::{Context, Result};
-use keyaudit_engine::{Attribution, UsageEvidence, UsageTally, ValidPolicy};
+use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
 use keyaudit_ingest::{
     ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
     read_usage_file_parallel,
@@ -50,7 +50,7 @@ pub fn gather(
             &parallel,
             || attribution.tally(),
             |tally, event| attribution.observe(tally, event),
-            UsageTally::merge,
+            |total, part| attribution.merge(total, part),
         )?;
         evidence.tally.merge(tally);
         inventory.exposures.extend(read.exposures);

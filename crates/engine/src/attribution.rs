@@ -11,6 +11,7 @@ mod owners;
 mod stamps;
 
 use std::fmt;
+use std::sync::Mutex;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
@@ -31,6 +32,10 @@ use owners::Owners;
 use stamps::Stamps;
 
 pub use counter::MAX_DISTINCT as MAX_DISTINCT_VALUES;
+
+/// Caches kept for later tallies, at most (a parallel read has a few
+/// ranges in flight per thread).
+const MAX_SPARE_CACHES: usize = 16;
 
 /// The fields a binding can match on, as bits.
 const USER_AGENT: u8 = 1;
@@ -133,6 +138,9 @@ pub struct Attribution {
     names: Option<NameIndex>,
     /// How many values each per-thread cache holds.
     cache_capacity: Capacity,
+    /// Caches of tallies merged with [`Attribution::merge`], for the next
+    /// tallies.
+    spare: Mutex<Vec<Scratch>>,
 }
 
 impl fmt::Debug for Attribution {
@@ -215,6 +223,7 @@ impl Attribution {
         Self {
             key_count: keys.len(),
             cache_capacity: Capacity::for_size(keys.len(), bindings.len()),
+            spare: Mutex::new(Vec::new()),
             user_agents: GlobIndex::new(user_agents),
             ips,
             user_ids,
@@ -229,13 +238,31 @@ impl Attribution {
         self.key_count
     }
 
-    /// An empty tally sized for this attribution.
+    /// An empty tally sized for this attribution; it starts with the caches
+    /// of a tally merged by [`Attribution::merge`] when there is one.
     pub fn tally(&self) -> UsageTally {
         let mut tally = UsageTally::default();
         tally.keys.resize(self.key_count, KeyTally::default());
+        if let Some(scratch) = self.spare.lock().ok().and_then(|mut spare| spare.pop()) {
+            tally.scratch = scratch;
+        }
         tally.scratch.globs.next(self.user_agents.len());
         tally.scratch.marks.start(self.key_count, &[]);
         tally
+    }
+
+    /// Adds `part`'s counts to `total` ([`UsageTally::merge`]) and keeps
+    /// `part`'s caches for the next [`Attribution::tally`]: a file read in
+    /// many ranges, a tally each, looks each user agent and actor up once
+    /// per thread, not once per range.
+    pub fn merge(&self, total: &mut UsageTally, mut part: UsageTally) {
+        let scratch = std::mem::take(&mut part.scratch);
+        total.merge(part);
+        if let Ok(mut spare) = self.spare.lock() {
+            if spare.len() < MAX_SPARE_CACHES {
+                spare.push(scratch);
+            }
+        }
     }
 
     /// Attributes one event to keys and counts it in `tally`: the hot path.

@@ -937,6 +937,37 @@ fn merging_two_tallies_equals_one_tally_over_all_events() {
 }
 
 #[test]
+fn tallies_merged_by_the_attribution_pass_their_caches_on_and_count_the_same() {
+    let keys: Vec<ApiKey> = vec![quiet("HaloPSA", 1), quiet("Rewst", 2)];
+    let bind = "[[bind]]\nkey = \"Rewst\"\nuser_agent = \"Rewst/*\"\nip = \"203.0.113.0/24\"\n";
+    let events: Vec<UsageEvent<'static>> = (0..300)
+        .map(|i| {
+            event(
+                days_ago(i % 30),
+                ["HaloPSA/2.1", "Rewst/1", "curl/8"][i as usize % 3],
+                ["203.0.113.5", "198.51.100.7"][i as usize % 2],
+                "",
+                ["API Integration", ""][i as usize % 2],
+            )
+        })
+        .collect();
+    let inv = inventory(keys);
+    let attribution = Attribution::new(&inv, &policy(bind));
+    let whole = attribution.tally_events(&events);
+    let mut total = attribution.tally();
+    for part in events.chunks(40) {
+        // Each range's tally starts with the caches of the last one merged.
+        let mut tally = attribution.tally();
+        for e in part {
+            attribution.observe(&mut tally, e);
+        }
+        attribution.merge(&mut total, tally);
+    }
+    assert_eq!(total, whole);
+    assert_eq!(counts(&total, 2), [100, 50]);
+}
+
+#[test]
 fn tallies_merge_across_threads() {
     let inv = inventory(vec![quiet("HaloPSA", 1)]);
     let attribution = Attribution::new(&inv, &ValidPolicy::default());
