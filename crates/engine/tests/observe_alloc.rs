@@ -8,7 +8,8 @@ mod fixtures;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use fixtures::*;
 use keyaudit_engine::{Attribution, parse_policy};
@@ -16,13 +17,21 @@ use keyaudit_model::UsageEvent;
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Set while the test's own thread counts: allocations of other threads
+    /// (the test harness's) are not the code under test's.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counting() -> bool {
+    COUNTING.try_with(Cell::get).unwrap_or(false)
+}
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 // SAFETY: forwards every call to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: the caller upholds `alloc`'s contract.
@@ -35,7 +44,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: the caller upholds `realloc`'s contract.
@@ -91,13 +100,13 @@ fn observing_events_does_not_allocate() {
     }
     assert!(tally.unattributed() > 0 && tally.attributed() > 0 && tally.ambiguous() > 0);
 
-    COUNTING.store(true, Ordering::SeqCst);
+    COUNTING.set(true);
     for _ in 0..50 {
         for event in &events {
             attribution.observe(&mut tally, event);
         }
     }
-    COUNTING.store(false, Ordering::SeqCst);
+    COUNTING.set(false);
     assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0);
     assert_eq!(tally.events(), 240 * 51);
 }

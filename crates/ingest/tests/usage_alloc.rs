@@ -3,19 +3,28 @@
 //! (Its own test binary: it counts allocations with a global allocator.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyaudit_ingest::{Tz, UsageOptions, read_usage};
 
 struct Counting;
 
-static COUNTING: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Set while the test's own thread counts: allocations of other threads
+    /// (the test harness's) are not the code under test's.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counting() -> bool {
+    COUNTING.try_with(Cell::get).unwrap_or(false)
+}
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 // SAFETY: forwards every call to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: the caller upholds `alloc`'s contract.
@@ -28,7 +37,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: the caller upholds `realloc`'s contract.
@@ -79,11 +88,11 @@ fn csv(events: usize) -> Vec<u8> {
 fn allocations(data: &[u8], options: &UsageOptions) -> u64 {
     let mut seen = 0u64;
     ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
+    COUNTING.set(true);
     let read = read_usage("usage", data, options, |e| {
         seen += u64::from(e.user_agent.is_some());
     });
-    COUNTING.store(false, Ordering::SeqCst);
+    COUNTING.set(false);
     let read = read.expect("valid input");
     assert_eq!(read.source.events, seen);
     ALLOCATIONS.load(Ordering::SeqCst)

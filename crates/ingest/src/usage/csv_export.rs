@@ -12,8 +12,8 @@ use keyaudit_model::{SourceLocation, UsageEvent};
 
 use super::detect::{self, Start};
 use super::jsonapi::shown;
-use super::scan::{RawRow, Row, Scanner};
-use super::time::TIME_FORMS;
+use super::scan::{Next, RawRow, Row, Scanner};
+use super::time::{TIME_FORMS, trim};
 use super::{Sink, may_hold_key, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
@@ -180,6 +180,10 @@ trait Record {
     /// The bytes cells are ranges of (a byte record: its cells end to end;
     /// a row in place: the row as in the file).
     fn bytes(&self) -> &[u8];
+    /// [`Record::bytes`] as text; `None` when they are not UTF-8.
+    fn text(&self) -> Option<&str> {
+        simdutf8::basic::from_utf8(self.bytes()).ok()
+    }
     /// Cell `i` as a range of [`Record::bytes`].
     fn range(&self, i: usize) -> Option<std::ops::Range<usize>>;
     /// Where the record starts in the file, when known.
@@ -223,6 +227,9 @@ impl Record for RawRow<'_> {
     }
     fn bytes(&self) -> &[u8] {
         self.bytes
+    }
+    fn text(&self) -> Option<&str> {
+        self.text
     }
     fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
         self.spans.get(i).map(|&(a, b)| a..b)
@@ -410,56 +417,68 @@ pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
     };
     let mut pending_marker = false;
     loop {
-        if sink.stopped() {
-            return Ok(ChunkEnd {
-                rows: table.place.row,
-                clean: false,
-            });
-        }
-        if pending_marker {
-            // A row that looked like the marker but was not the last: data.
-            pending_marker = false;
-            table.place.row += 1;
-            let row = RawRow {
-                bytes: marker,
-                spans: &[(0, marker.len())],
-            };
-            table.take(&row, sink)?;
-        }
-        let Some(row) = scanner.next_row().map_err(io_error)? else {
-            return Ok(ChunkEnd {
-                rows: table.place.row,
-                clean: !sentinel,
-            });
-        };
-        let is_marker = sentinel && row_is(&row, marker);
-        if is_marker {
-            if scanner.at_end().map_err(io_error)? {
+        // Rows are read from one window per fill of the scanner's buffer.
+        let mut window = scanner.window();
+        let marker_seen = loop {
+            if sink.stopped() {
                 return Ok(ChunkEnd {
                     rows: table.place.row,
-                    clean: true,
+                    clean: false,
                 });
             }
-            pending_marker = true;
-            continue;
-        }
-        table.place.row += 1;
-        match row {
-            // Cells in place are only read when the whole row is UTF-8: then
-            // a cell is exactly what the csv crate gives (else copied, so
-            // that a bad cell is found as the sequential read finds it).
-            Row::Raw(raw) => {
-                if !table.take(&raw, sink)? {
-                    let mut record = csv::ByteRecord::new();
-                    for i in 0..raw.len() {
-                        record.push_field(raw.get(i).unwrap_or_default());
+            if pending_marker {
+                // A row that looked like the marker but was not the last: data.
+                pending_marker = false;
+                table.place.row += 1;
+                let row = RawRow {
+                    bytes: marker,
+                    text: std::str::from_utf8(marker).ok(),
+                    spans: &[(0, marker.len())],
+                };
+                table.take(&row, sink)?;
+            }
+            let row = match window.next_row() {
+                Next::Row(row) => row,
+                Next::End => {
+                    return Ok(ChunkEnd {
+                        rows: table.place.row,
+                        clean: !sentinel,
+                    });
+                }
+                Next::More => break false,
+            };
+            if sentinel && row_is(&row, marker) {
+                break true;
+            }
+            table.place.row += 1;
+            match row {
+                // Cells in place are only read when the whole row is UTF-8:
+                // then a cell is exactly what the csv crate gives (else
+                // copied, so that a bad cell is found as the sequential read
+                // finds it).
+                Row::Raw(raw) => {
+                    if !table.take(&raw, sink)? {
+                        let mut record = csv::ByteRecord::new();
+                        for i in 0..raw.len() {
+                            record.push_field(raw.get(i).unwrap_or_default());
+                        }
+                        table.take(&record, sink)?;
                     }
-                    table.take(&record, sink)?;
+                }
+                Row::Record(record) => {
+                    table.take(record, sink)?;
                 }
             }
-            Row::Record(record) => {
-                table.take(record, sink)?;
-            }
+        };
+        if !marker_seen {
+            scanner.fill().map_err(io_error)?;
+        } else if scanner.at_end().map_err(io_error)? {
+            return Ok(ChunkEnd {
+                rows: table.place.row,
+                clean: true,
+            });
+        } else {
+            pending_marker = true;
         }
     }
 }
@@ -508,7 +527,7 @@ impl<'s> Table<'s> {
             header,
             cleaned,
         } = self;
-        let text = simdutf8::basic::from_utf8(record.bytes()).ok();
+        let text = record.text();
         if text.is_none() && !record.readable_when_not_utf8() {
             return Ok(false);
         }
@@ -584,16 +603,6 @@ impl<'s> Table<'s> {
     }
 }
 
-/// `text` without surrounding white space (as `str::trim`), fast when
-/// there is none.
-#[inline]
-fn trim(text: &str) -> &str {
-    match (text.as_bytes().first(), text.as_bytes().last()) {
-        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
-        _ => text.trim(),
-    }
-}
-
 /// The cells of one data record.
 struct Cells<'r, R> {
     record: &'r R,
@@ -615,7 +624,10 @@ impl<'r, R: Record> Cells<'r, R> {
         // The common case: no redacted cell, the whole record is UTF-8 and
         // the cell starts and ends on character boundaries.
         let fast = match (self.cleaned.get(i), self.text, self.record.range(i)) {
-            (None | Some(None), Some(text), Some(range)) => text.get(range),
+            (None | Some(None), Some(text), Some(range)) => text
+                .split_at_checked(range.end)
+                .and_then(|(head, _)| head.split_at_checked(range.start))
+                .map(|(_, cell)| cell),
             (None | Some(None), Some(_), None) => Some(""),
             _ => None,
         };

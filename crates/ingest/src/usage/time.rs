@@ -71,10 +71,16 @@ impl Zone {
     /// the gap, so 02:30 EST = 07:30 UTC (= 03:30 EDT), as java.time and
     /// Python's `zoneinfo` do. A time in an overlap (fall back: 01:30 happens
     /// twice) is the earlier of the two instants (01:30 EDT).
+    #[inline]
     pub(crate) fn localize(self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
         if self.utc {
             return Some(naive.and_utc());
         }
+        self.localize_in_zone(naive)
+    }
+
+    /// [`Zone::localize`] in a zone other than UTC.
+    fn localize_in_zone(self, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
         match self.tz.from_local_datetime(&naive) {
             LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
             LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),
@@ -204,26 +210,65 @@ pub(crate) fn parse_time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
 }
 
 /// [`parse_time`], remembering the last date in `dates`.
+#[inline]
 pub(crate) fn parse_time_with(text: &str, zone: Zone, dates: &mut Dates) -> Option<DateTime<Utc>> {
-    let bytes = text.trim().as_bytes();
-    let known = dates.len > 0
-        && bytes.get(..dates.len) == dates.text.get(..dates.len)
-        && !bytes.get(dates.len).is_some_and(u8::is_ascii_digit);
+    let bytes = trim(text).as_bytes();
+    if !dates.holds(bytes) {
+        return parse_new_date(bytes, zone, dates);
+    }
+    let (date, iso) = (dates.date, dates.iso);
+    match common_time_of_day(bytes.get(dates.len..).unwrap_or_default(), iso) {
+        Some((time, true)) => Some(date.and_time(time).and_utc()),
+        Some((time, false)) => zone.localize(date.and_time(time)),
+        None => any_time_of_day(
+            Cursor {
+                bytes,
+                at: dates.len,
+            },
+            date,
+            iso,
+            zone,
+        ),
+    }
+}
+
+/// [`parse_time_with`] for a time whose date is not the last one: reads
+/// the date and remembers it.
+#[cold]
+#[inline(never)]
+fn parse_new_date(bytes: &[u8], zone: Zone, dates: &mut Dates) -> Option<DateTime<Utc>> {
     let mut c = Cursor { bytes, at: 0 };
-    let (date, iso) = if known {
-        c.at = dates.len;
-        (dates.date, dates.iso)
-    } else {
-        let (date, iso) = read_date(&mut c)?;
-        if let Some(part) = bytes.get(..c.at).filter(|p| p.len() <= dates.text.len()) {
-            dates.text[..part.len()].copy_from_slice(part);
-            dates.len = part.len();
-            dates.date = date;
-            dates.iso = iso;
-        }
-        (date, iso)
-    };
+    let (date, iso) = read_date(&mut c)?;
+    if let Some(part) = bytes.get(..c.at).filter(|p| p.len() <= dates.text.len()) {
+        dates.text[..part.len()].copy_from_slice(part);
+        dates.len = part.len();
+        dates.date = date;
+        dates.iso = iso;
+    }
     read_time_of_day(c, date, iso, zone)
+}
+
+/// `text` without surrounding white space (as `str::trim`), fast when
+/// there is none.
+#[inline(always)]
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+impl Dates {
+    /// True when `bytes` start with the remembered date, and no digit
+    /// follows it.
+    #[inline]
+    fn holds(&self, bytes: &[u8]) -> bool {
+        let len = self.len;
+        len > 0
+            && bytes.len() >= len
+            && (0..self.text.len()).all(|k| k >= len || bytes.get(k) == self.text.get(k))
+            && !bytes.get(len).is_some_and(u8::is_ascii_digit)
+    }
 }
 
 /// The date at the start of a time: `YYYY-MM-DD` (ISO) or `MM/DD/YYYY`.
@@ -254,7 +299,80 @@ fn read_date(c: &mut Cursor<'_>) -> Option<(NaiveDate, bool)> {
 }
 
 /// The rest of a time after its date.
+#[inline]
 fn read_time_of_day(
+    c: Cursor<'_>,
+    date: NaiveDate,
+    iso: bool,
+    zone: Zone,
+) -> Option<DateTime<Utc>> {
+    match common_time_of_day(c.bytes.get(c.at..).unwrap_or_default(), iso) {
+        Some((time, true)) => Some(date.and_time(time).and_utc()),
+        Some((time, false)) => zone.localize(date.and_time(time)),
+        None => any_time_of_day(c, date, iso, zone),
+    }
+}
+
+/// The time of day in the most common forms, read at fixed places: ` h:mm:ss
+/// AM`, ` hh:mm:ss PM` (US) and ` hh:mm:ss`, `Thh:mm:ss`, `Thh:mm:ssZ`
+/// (ISO), with `true` when it ends in `Z`. `None` for anything else
+/// (other forms, and out-of-range values): [`any_time_of_day`] reads it
+/// then, and gives the same time for these forms.
+#[inline(always)]
+fn common_time_of_day(rest: &[u8], iso: bool) -> Option<(NaiveTime, bool)> {
+    if iso {
+        let (sep, h, m, s, zulu) = match *rest {
+            [sep, h1, h2, b':', m1, m2, b':', s1, s2] => (sep, [h1, h2], [m1, m2], [s1, s2], false),
+            [sep, h1, h2, b':', m1, m2, b':', s1, s2, b'Z' | b'z'] => {
+                (sep, [h1, h2], [m1, m2], [s1, s2], true)
+            }
+            _ => return None,
+        };
+        if !matches!(sep, b' ' | b'T' | b't') {
+            return None;
+        }
+        return Some((clock(two(h)?, m, s)?, zulu));
+    }
+    let (hour, m, s, a, last) = match *rest {
+        [b' ', h, b':', m1, m2, b':', s1, s2, b' ', a, last] => {
+            (digit(h)?, [m1, m2], [s1, s2], a, last)
+        }
+        [b' ', h1, h2, b':', m1, m2, b':', s1, s2, b' ', a, last] => {
+            (two([h1, h2])?, [m1, m2], [s1, s2], a, last)
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&hour) || !last.eq_ignore_ascii_case(&b'M') {
+        return None;
+    }
+    let hour = match a.to_ascii_uppercase() {
+        b'A' => hour % 12,
+        b'P' => hour % 12 + 12,
+        _ => return None,
+    };
+    Some((clock(hour, m, s)?, false))
+}
+
+/// An ASCII digit's value.
+#[inline(always)]
+fn digit(b: u8) -> Option<u32> {
+    b.is_ascii_digit().then(|| u32::from(b - b'0'))
+}
+
+/// Two ASCII digits' value.
+#[inline(always)]
+fn two([a, b]: [u8; 2]) -> Option<u32> {
+    Some(digit(a)? * 10 + digit(b)?)
+}
+
+/// The time `hour`, then minutes and seconds as two digits each.
+#[inline(always)]
+fn clock(hour: u32, minute: [u8; 2], second: [u8; 2]) -> Option<NaiveTime> {
+    NaiveTime::from_hms_opt(hour, two(minute)?, two(second)?)
+}
+
+/// The time of day after a date, in any form of [`TIME_FORMS`].
+fn any_time_of_day(
     mut c: Cursor<'_>,
     date: NaiveDate,
     iso: bool,
@@ -354,6 +472,83 @@ mod tests {
                 parse_time(text, z),
                 "{text}"
             );
+        }
+    }
+
+    /// Reads a time of day after a fixed date, with the fast forms and
+    /// with the general reader alone.
+    fn both_ways(rest: &str, iso: bool, zone: Zone) -> [Option<DateTime<Utc>>; 2] {
+        let date = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap();
+        let c = || Cursor {
+            bytes: rest.as_bytes(),
+            at: 0,
+        };
+        [
+            read_time_of_day(c(), date, iso, zone),
+            any_time_of_day(c(), date, iso, zone),
+        ]
+    }
+
+    #[test]
+    fn common_forms_read_as_any_form() {
+        let zones = [Zone::new(Tz::UTC), Zone::new(Tz::America__New_York)];
+        for rest in [
+            " 2:05:09 PM",
+            " 02:05:09 pm",
+            " 12:00:00 AM",
+            " 12:59:59 PM",
+            " 02:30:00 AM",
+            " 13:05:09 PM",
+            " 0:05:09 AM",
+            " 02:60:00 AM",
+            " 02:05:60 AM",
+            " 02:05:09 XM",
+            " 02:05:09 Pm",
+            " 14:05:09",
+            "T14:05:09",
+            "t14:05:09Z",
+            "T14:05:09z",
+            "T24:00:00",
+            "T14:05:09+01:00",
+            " 2:05 PM",
+        ] {
+            for zone in zones {
+                for iso in [false, true] {
+                    let [fast, general] = both_ways(rest, iso, zone);
+                    assert_eq!(fast, general, "{rest:?} {iso}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn common_forms_read_as_any_form_for_any_text(
+            rest in "[ :0-9AaPpMmTtZz]{8,13}",
+            iso in proptest::prelude::any::<bool>(),
+            new_york in proptest::prelude::any::<bool>(),
+        ) {
+            let zone = Zone::new(if new_york { Tz::America__New_York } else { Tz::UTC });
+            let [fast, general] = both_ways(&rest, iso, zone);
+            proptest::prop_assert_eq!(fast, general);
+        }
+
+        #[test]
+        fn common_forms_read_as_any_form_for_any_clock(
+            sep in proptest::sample::select(vec![" ", "  ", "T", "t", ""]),
+            hour in 0u32..26,
+            padded in proptest::prelude::any::<bool>(),
+            minute in 0u32..62,
+            second in 0u32..62,
+            suffix in proptest::sample::select(vec!["", "Z", "z", " AM", " pm", " Am", " XM", "PM", " PM ", ".5"]),
+            iso in proptest::prelude::any::<bool>(),
+            new_york in proptest::prelude::any::<bool>(),
+        ) {
+            let hour = if padded { format!("{hour:02}") } else { hour.to_string() };
+            let rest = format!("{sep}{hour}:{minute:02}:{second:02}{suffix}");
+            let zone = Zone::new(if new_york { Tz::America__New_York } else { Tz::UTC });
+            let [fast, general] = both_ways(&rest, iso, zone);
+            proptest::prop_assert_eq!(fast, general, "{}", rest);
         }
     }
 
