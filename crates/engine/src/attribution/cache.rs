@@ -99,18 +99,38 @@ const MAX_REMEMBERED_BYTES: usize = 64 * 1024;
 /// The cache starts again when its values take more bytes than this.
 const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
-/// Marks an absent field in [`Slot`].
+/// A value's bytes in the text arena; `len` is [`ABSENT`] for no value.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// Marks an absent field in a [`Span`].
 const ABSENT: u32 = u32::MAX;
+
+impl Span {
+    const NONE: Span = Span {
+        start: 0,
+        len: ABSENT,
+    };
+
+    #[inline]
+    fn get(self, text: &[u8]) -> Option<&[u8]> {
+        let start = self.start as usize;
+        (self.len != ABSENT).then(|| {
+            text.get(start..start + self.len as usize)
+                .unwrap_or_default()
+        })
+    }
+}
 
 /// One remembered pair: where its values and lists are in the arenas.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     hash: u64,
-    /// Start of the user agent, then the actor, in the text arena.
-    text: u32,
-    /// Their lengths ([`ABSENT`] for none).
-    agent: u32,
-    actor: u32,
+    agent: Span,
+    actor: Span,
     /// Start of the keys, then the members, in the list arena.
     data: u32,
     keys: u32,
@@ -119,21 +139,6 @@ struct Slot {
 }
 
 impl Slot {
-    fn len(n: u32) -> usize {
-        if n == ABSENT { 0 } else { n as usize }
-    }
-
-    /// The user agent and actor it holds.
-    #[inline]
-    fn values<'t>(&self, text: &'t [u8]) -> (Option<&'t [u8]>, Option<&'t [u8]>) {
-        let start = self.text as usize;
-        let middle = start + Self::len(self.agent);
-        let end = middle + Self::len(self.actor);
-        let agent = (self.agent != ABSENT).then(|| text.get(start..middle).unwrap_or_default());
-        let actor = (self.actor != ABSENT).then(|| text.get(middle..end).unwrap_or_default());
-        (agent, actor)
-    }
-
     #[inline]
     fn pair<'d>(&self, data: &'d [u32]) -> Pair<'d> {
         let a = self.data as usize;
@@ -149,15 +154,17 @@ impl Slot {
 }
 
 /// (user agent, actor) pairs and what they decide ([`Pair`]): one lookup
-/// per event for both fields. Values and lists are kept end to end in two
-/// arenas and slots in a dense list the table indexes (the table stays
-/// small enough to be cached), so a lookup reads the table, one slot and one
-/// run of bytes, not a
-/// chain of allocations.
+/// per event for both fields. Each distinct value is kept once in a text
+/// arena (a few hundred user agents and actors make thousands of pairs),
+/// lists end to end in another, and slots in a dense list the table
+/// indexes: a lookup reads a few cache lines that stay cached, not a chain
+/// of allocations.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairCache {
     table: HashTable<u32>,
     slots: Vec<Slot>,
+    /// The values in `text`, by their bytes.
+    values: HashTable<Span>,
     text: Vec<u8>,
     data: Vec<u32>,
     /// The last pair too long to remember.
@@ -177,12 +184,14 @@ impl PairCache {
         compute: impl FnOnce() -> Resolved,
     ) -> Pair<'_> {
         let hash = self.state.hash_one((agent, actor));
-        let wanted = (agent.map(str::as_bytes), actor.map(str::as_bytes));
+        let (agent_bytes, actor_bytes) = (agent.map(str::as_bytes), actor.map(str::as_bytes));
         let (text, slots) = (&self.text, &self.slots);
         let same = |&i: &u32| {
-            slots
-                .get(i as usize)
-                .is_some_and(|s| s.hash == hash && s.values(text) == wanted)
+            slots.get(i as usize).is_some_and(|s| {
+                s.hash == hash
+                    && s.agent.get(text) == agent_bytes
+                    && s.actor.get(text) == actor_bytes
+            })
         };
         if let Some(&i) = self.table.find(hash, same) {
             if let Some(slot) = self.slots.get(i as usize) {
@@ -203,25 +212,20 @@ impl PairCache {
         {
             self.table.clear();
             self.slots.clear();
+            self.values.clear();
             self.text.clear();
             self.data.clear();
         }
-        let length = |v: Option<&str>| v.map_or(ABSENT, |v| v.len() as u32);
         let count = |v: &Vec<u32>| v.len() as u32;
         let slot = Slot {
             hash,
-            text: self.text.len() as u32,
-            agent: length(agent),
-            actor: length(actor),
+            agent: agent.map_or(Span::NONE, |v| self.intern(v)),
+            actor: actor.map_or(Span::NONE, |v| self.intern(v)),
             data: self.data.len() as u32,
             keys: count(&resolved.keys),
             agent_members: count(&resolved.agent_members),
             actor_members: count(&resolved.actor_members),
         };
-        self.text
-            .extend_from_slice(agent.unwrap_or_default().as_bytes());
-        self.text
-            .extend_from_slice(actor.unwrap_or_default().as_bytes());
         self.data.extend_from_slice(&resolved.keys);
         self.data.extend_from_slice(&resolved.agent_members);
         self.data.extend_from_slice(&resolved.actor_members);
@@ -232,6 +236,26 @@ impl PairCache {
             slots.get(i as usize).map_or(0, |s| s.hash)
         });
         slot.pair(&self.data)
+    }
+
+    /// Where `value` is in the text arena (added when it is not yet).
+    fn intern(&mut self, value: &str) -> Span {
+        let (state, text) = (&self.state, &self.text);
+        let hash = state.hash_one(value.as_bytes());
+        let same = |s: &Span| s.get(text) == Some(value.as_bytes());
+        if let Some(&span) = self.values.find(hash, same) {
+            return span;
+        }
+        let span = Span {
+            start: self.text.len() as u32,
+            len: value.len() as u32,
+        };
+        self.text.extend_from_slice(value.as_bytes());
+        let text = &self.text;
+        self.values.insert_unique(hash, span, |s| {
+            state.hash_one(s.get(text).unwrap_or_default())
+        });
+        span
     }
 }
 
