@@ -8,7 +8,7 @@
 //! cache holds [`Capacity`] values and a new one comes, it is emptied and
 //! starts again (values are copied only when they are new to the cache).
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
@@ -153,6 +153,19 @@ impl Slot {
     }
 }
 
+/// The hash of a pair: both values' bytes, and their lengths and presence
+/// (so that `("ab", "c")`, `("a", "bc")` and `(None, "")` differ), in one
+/// hasher.
+#[inline]
+fn pair_hash(state: &DefaultHashBuilder, agent: Option<&str>, actor: Option<&str>) -> u64 {
+    let length = |v: Option<&str>| v.map_or(0, |v| v.len() as u64 + 1);
+    let mut hasher = state.build_hasher();
+    hasher.write_u64(length(agent) << 32 ^ length(actor));
+    hasher.write(agent.unwrap_or_default().as_bytes());
+    hasher.write(actor.unwrap_or_default().as_bytes());
+    hasher.finish()
+}
+
 /// (user agent, actor) pairs and what they decide ([`Pair`]): one lookup
 /// per event for both fields. Each distinct value is kept once in a text
 /// arena (a few hundred user agents and actors make thousands of pairs),
@@ -183,7 +196,7 @@ impl PairCache {
         capacity: Capacity,
         compute: impl FnOnce() -> Resolved,
     ) -> Pair<'_> {
-        let hash = self.state.hash_one((agent, actor));
+        let hash = pair_hash(&self.state, agent, actor);
         let (agent_bytes, actor_bytes) = (agent.map(str::as_bytes), actor.map(str::as_bytes));
         let (text, slots) = (&self.text, &self.slots);
         let same = |&i: &u32| {
