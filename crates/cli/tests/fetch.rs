@@ -259,3 +259,64 @@ fn audit_fetches_then_attributes_without_leaking_the_key() {
     // Only temporary files of our own were made, and none is left.
     assert_eq!(files_in(dir.path()), ["keys.csv", "report.json"]);
 }
+
+#[test]
+fn a_full_key_in_the_fetched_logs_is_masked_in_the_file_and_reported_by_the_audit() {
+    const LEAKED_HEX: &str = "fedcba9876543210fedcba9876543210";
+    const LEAKED_SECRET: &str = "L3akedInAUserAgent";
+    let now = Utc::now();
+    let mut list = spread_events(1, 200, now - TimeDelta::days(29), now - TimeDelta::hours(1));
+    list.push(
+        FakeEvent::new("999999", now - TimeDelta::days(2)).attribute(
+            "user-agent",
+            format!("curl/8 (debug: ITG.{LEAKED_HEX}.{LEAKED_SECRET})"),
+        ),
+    );
+    let server = FakeItGlue::start(FakeConfig::new(KEY, list));
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.jsonl");
+    let fetched = keyaudit()
+        .env("ITGLUE_API_KEY", KEY)
+        .args(["fetch-usage", "--base-url", &server.base_url(), "-o"])
+        .arg(&usage)
+        .output()
+        .unwrap();
+    assert_eq!(fetched.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&fetched.stderr);
+    assert!(stderr.contains(&format!("ITG.{LEAKED_HEX}")), "{stderr}");
+    let text = fs::read_to_string(&usage).unwrap();
+    assert!(!text.contains(LEAKED_SECRET) && !stderr.contains(LEAKED_SECRET));
+    let line = text.lines().position(|l| l.contains("999999")).unwrap() + 1;
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["exposures"][0]["line"], line);
+
+    let inventory = dir.path().join("keys.csv");
+    fs::write(
+        &inventory,
+        "Name,Key\nHaloPSA,ITG.45df64a0dd9df8a7a79dc4382927a045.*****\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.json");
+    keyaudit()
+        .args(["audit", "-i"])
+        .arg(&inventory)
+        .arg("--usage")
+        .arg(&usage)
+        .args(["--fail-on", "never", "-o"])
+        .arg(&report)
+        .assert()
+        .code(0);
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+    let exposure = &report["exposures"][0];
+    assert_eq!(exposure["fingerprint"], format!("ITG.{LEAKED_HEX}"));
+    assert_eq!(exposure["location"]["row"], line);
+    assert_eq!(exposure["location"]["column"], "user-agent");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "exposed-secret")
+    );
+}

@@ -57,6 +57,17 @@ pub fn redact_secrets(text: &str) -> (Cow<'_, str>, Vec<FoundSecret>) {
     (Cow::Owned(out), found)
 }
 
+/// [`redact_secrets`] with the fingerprints as text (`ITG.<32 hex>`): the
+/// masking `keyaudit_itglue::write_usage_jsonl` applies to fetched records.
+pub fn mask_full_keys(text: &str) -> (Cow<'_, str>, Vec<String>) {
+    let (text, found) = redact_secrets(text);
+    let fingerprints = found
+        .into_iter()
+        .map(|secret| secret.fingerprint.as_str().to_string())
+        .collect();
+    (text, fingerprints)
+}
+
 /// True for the characters a secret is made of: `[A-Za-z0-9_\-+/=]`.
 pub(crate) fn is_secret_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '/' | '=')

@@ -336,7 +336,7 @@ pub fn read_usage<R: BufRead>(
                 Ok(sink.finish("jsonapi", WindowRule::given_or_inferred(options), true))
             }
             jsonapi::Top::Header(raw) => {
-                let header = jsonl_header(source, &raw, options)?;
+                let header = jsonl_header(source, &raw, options, &mut sink)?;
                 sink.bounds = Some(header.window);
                 let end = jsonl::read_events(&mut reader, raw.end_line, raw.offset, &mut sink)?;
                 finish_jsonl(sink, &header, end.truncated, options)
@@ -368,13 +368,18 @@ fn finish_jsonl<F: FnMut(&UsageEvent<'_>)>(
 }
 
 /// Checks a JSONL header for the read: a header saying the fetch was
-/// incomplete is refused unless `--allow-partial`.
-fn jsonl_header(
+/// incomplete is refused unless `--allow-partial`. The full keys it lists
+/// go to `sink`.
+fn jsonl_header<F: FnMut(&UsageEvent<'_>)>(
     source: &str,
     raw: &jsonapi::RawHeader,
     options: &UsageOptions,
+    sink: &mut Sink<'_, F>,
 ) -> Result<jsonl::Header, IngestError> {
     let header = jsonl::header(source, raw)?;
+    for (fingerprint, location) in jsonl::header_exposures(source, raw)? {
+        sink.exposure(fingerprint, location);
+    }
     if !header.complete && !options.allow_partial {
         return Err(IngestError::IncompleteFetch {
             location: SourceLocation::row(source, raw.line).with_column("complete"),

@@ -860,3 +860,46 @@ fn streams_200_000_events() {
     assert!(read.source.complete);
     assert_eq!(read.outside_window, 0);
 }
+
+#[test]
+fn jsonl_header_exposures_are_reported_at_their_lines() {
+    let mut text = header(true, 2).replace(
+        r#""events":2}"#,
+        r#""events":2,"exposures":[{"fingerprint":"ITG.FEDCBA9876543210fedcba9876543210","line":3,"field":"user-agent"}]}"#,
+    );
+    for (id, agent) in [
+        (1, "curl/8"),
+        (2, "curl/8 ITG.fedcba9876543210fedcba9876543210.*****"),
+    ] {
+        text.push('\n');
+        text.push_str(&log_line(id, "2024-03-02T10:00:00Z", agent));
+    }
+    let (read, events) =
+        read_with("fetch.jsonl", text.as_bytes(), &UsageOptions::default()).unwrap();
+    assert_eq!(events.len(), 2);
+    let [exposure] = read.exposures.as_slice() else {
+        panic!("{:?}", read.exposures);
+    };
+    assert_eq!(
+        exposure.fingerprint.as_str(),
+        "ITG.fedcba9876543210fedcba9876543210"
+    );
+    assert_eq!(
+        exposure.location.to_string(),
+        "fetch.jsonl:3, column \"user-agent\""
+    );
+
+    for bad in [
+        r#""exposures":{"line":3}"#,
+        r#""exposures":[{"fingerprint":"ITG.123","line":3}]"#,
+        r#""exposures":[{"fingerprint":"ITG.fedcba9876543210fedcba9876543210","line":1}]"#,
+    ] {
+        let text = header(true, 0).replace(r#""events":0"#, &format!(r#""events":0,{bad}"#));
+        let m = error("fetch.jsonl", text.as_bytes());
+        assert!(
+            m.starts_with("fetch.jsonl:1, column \"exposures\": found `"),
+            "{m}"
+        );
+        assert!(m.contains("expected a list of {\"fingerprint\""), "{m}");
+    }
+}

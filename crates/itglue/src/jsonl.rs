@@ -1,8 +1,11 @@
 //! keyaudit's usage JSONL (`keyaudit.usage/v1`), written atomically.
 //!
-//! Line 1 is a [`UsageHeader`]; every other line is one log resource exactly
-//! as the API returned it (`{"id","type","attributes":{…}}`, whitespace
-//! between tokens removed), sorted by `created-at`, then id.
+//! Line 1 is a [`UsageHeader`]; every other line is one log resource as the
+//! API returned it (`{"id","type","attributes":{…}}`, whitespace between
+//! tokens removed), sorted by `created-at`, then id. A full API key in a
+//! record is masked before it is written, and listed in the header's
+//! `exposures` (its fingerprint, line and field), so that the audit still
+//! reports it.
 //!
 //! How: the events are spooled, as windows finish, to an unnamed temporary
 //! file in the output's folder, remembering where each window's lines are.
@@ -11,6 +14,7 @@
 //! temporary file in the same folder, which is synced and renamed onto the
 //! output. On any failure the temporary files vanish and no output is left.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -42,7 +46,28 @@ pub struct UsageHeader {
     pub complete: bool,
     /// Event lines that follow.
     pub events: u64,
+    /// Full API keys found in the records, masked in the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposures: Vec<HeaderExposure>,
 }
+
+/// A full API key found in a fetched record: masked where it was, and
+/// listed in the [`UsageHeader`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderExposure {
+    /// The key's fingerprint, `ITG.<32 hex>` (never the secret).
+    pub fingerprint: String,
+    /// The file's line holding the record (line 1 is the header).
+    pub line: u64,
+    /// The record's attribute that held it, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Masks the full API keys in a record's text: the text as written, and
+/// the fingerprints (`ITG.<32 hex>`) of the keys it masked. The caller
+/// gives it (keyaudit's detector lives with its parsers).
+pub type Redact = dyn Fn(&str) -> (Cow<'_, str>, Vec<String>) + Sync;
 
 /// The window of a [`UsageHeader`], RFC 3339 UTC with whole seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +79,7 @@ pub struct HeaderWindow {
 }
 
 impl UsageHeader {
-    fn new(config: &FetchConfig, report: &FetchReport) -> Self {
+    fn new(config: &FetchConfig, report: &FetchReport, exposures: Vec<HeaderExposure>) -> Self {
         Self {
             schema: USAGE_SCHEMA.into(),
             source: "itglue-api".into(),
@@ -65,6 +90,7 @@ impl UsageHeader {
             },
             complete: report.complete,
             events: report.events,
+            exposures,
         }
     }
 }
@@ -89,7 +115,8 @@ pub async fn write_usage_jsonl(
     config: &FetchConfig,
     progress: &dyn Progress,
     path: &Path,
-) -> Result<FetchReport, FetchError> {
+    redact: &Redact,
+) -> Result<(FetchReport, Vec<HeaderExposure>), FetchError> {
     config.validate()?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
@@ -104,6 +131,7 @@ pub async fn write_usage_jsonl(
         out: BufWriter::with_capacity(1 << 20, spool),
         written: 0,
         segments: Vec::new(),
+        redact,
     };
     let report = fetch_logs(key, config, progress, |batch| spool.add(batch)).await?;
     let Spool {
@@ -111,13 +139,14 @@ pub async fn write_usage_jsonl(
     } = spool;
     let mut spool = out.into_inner().map_err(|e| io_error(e.into_error()))?;
     segments.sort_by_key(|s| s.window);
+    let exposures = exposures(&segments);
 
     let mut target = tempfile::Builder::new()
         .prefix(".keyaudit-usage-")
         .suffix(".tmp")
         .tempfile_in(&folder)
         .map_err(io_error)?;
-    let header = UsageHeader::new(config, &report);
+    let header = UsageHeader::new(config, &report, exposures.clone());
     let write_error = |source| FetchError::Io {
         path: path.to_owned(),
         source,
@@ -131,7 +160,7 @@ pub async fn write_usage_jsonl(
     }
     target.as_file().sync_all().map_err(write_error)?;
     target.persist(path).map_err(|e| write_error(e.error))?;
-    Ok(report)
+    Ok((report, exposures))
 }
 
 /// Where one window's lines are in the spool.
@@ -139,29 +168,72 @@ struct Segment {
     window: TimeRange,
     offset: u64,
     len: u64,
+    lines: u64,
+    /// Keys masked in the window's records: the record's place among them,
+    /// the fingerprint, the field.
+    masked: Vec<(u64, String, Option<String>)>,
 }
 
-struct Spool {
+struct Spool<'r> {
     out: BufWriter<File>,
     written: u64,
     segments: Vec<Segment>,
+    redact: &'r Redact,
 }
 
-impl Spool {
+impl Spool<'_> {
     fn add(&mut self, batch: LogBatch) -> io::Result<()> {
         let offset = self.written;
-        for log in &batch.logs {
-            self.out.write_all(log.json().as_bytes())?;
+        let mut masked = Vec::new();
+        for (i, log) in batch.logs.iter().enumerate() {
+            let (json, found) = (self.redact)(log.json());
+            for fingerprint in found {
+                let field = field_holding(&json, &fingerprint);
+                masked.push((i as u64, fingerprint, field));
+            }
+            self.out.write_all(json.as_bytes())?;
             self.out.write_all(b"\n")?;
-            self.written += log.json().len() as u64 + 1;
+            self.written += json.len() as u64 + 1;
         }
         self.segments.push(Segment {
             window: batch.window,
             offset,
             len: self.written - offset,
+            lines: batch.logs.len() as u64,
+            masked,
         });
         Ok(())
     }
+}
+
+/// The masked keys of `segments` (in file order) with their lines.
+fn exposures(segments: &[Segment]) -> Vec<HeaderExposure> {
+    let mut line = 1;
+    let mut exposures = Vec::new();
+    for segment in segments {
+        for (i, fingerprint, field) in &segment.masked {
+            exposures.push(HeaderExposure {
+                fingerprint: fingerprint.clone(),
+                line: line + 1 + i,
+                field: field.clone(),
+            });
+        }
+        line += segment.lines;
+    }
+    exposures
+}
+
+/// The attribute of a record (`{"attributes":{…}}`) whose text holds the
+/// key `fingerprint` masked.
+fn field_holding(json: &str, fingerprint: &str) -> Option<String> {
+    let record: serde_json::Value = serde_json::from_str(json).ok()?;
+    let masked = format!("{fingerprint}.");
+    record
+        .get("attributes")?
+        .as_object()?
+        .iter()
+        .find(|(_, value)| value.as_str().is_some_and(|v| v.contains(&masked)))
+        .map(|(name, _)| name.clone())
 }
 
 fn copy_segments(spool: &mut File, segments: &[Segment], out: &mut impl Write) -> io::Result<()> {

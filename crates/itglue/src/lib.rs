@@ -23,7 +23,8 @@
 //!
 //! [`write_usage_jsonl`] writes the result atomically (temporary file, then
 //! rename): a header line, then one log resource per line, as the API returned
-//! it. [`fetch_logs`] hands the events to a callback instead.
+//! it with any full API key masked by the caller's [`Redact`] and listed in the
+//! header. [`fetch_logs`] hands the events to a callback instead.
 //!
 //! With the `fake-server` feature, [`fake`] is an in-process fake IT Glue
 //! server for tests.
@@ -35,7 +36,12 @@
 //! let key = ApiKey::from_env("ITGLUE_API_KEY")?;
 //! let window = TimeRange::last_days(30, chrono::Utc::now())?;
 //! let config = FetchConfig::new(Region::Eu.base_url(), window)?;
-//! let report = write_usage_jsonl(&key, &config, &NoProgress, "usage.jsonl".as_ref()).await?;
+//! // Masks full keys in records (keyaudit's: `keyaudit_ingest::mask_full_keys`).
+//! fn redact(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
+//!     (text.into(), Vec::new())
+//! }
+//! let (report, _exposures) =
+//!     write_usage_jsonl(&key, &config, &NoProgress, "usage.jsonl".as_ref(), &redact).await?;
 //! if !report.complete {
 //!     eprintln!("incomplete: {:?}", report.incomplete_windows);
 //! }
@@ -63,5 +69,7 @@ pub use error::FetchError;
 pub use fetch::{
     FetchReport, LogBatch, NoProgress, Progress, ProgressSnapshot, RawLog, fetch_logs,
 };
-pub use jsonl::{HeaderWindow, USAGE_SCHEMA, UsageHeader, write_usage_jsonl};
+pub use jsonl::{
+    HeaderExposure, HeaderWindow, Redact, USAGE_SCHEMA, UsageHeader, write_usage_jsonl,
+};
 pub use key::ApiKey;

@@ -13,7 +13,8 @@ use common::{
 };
 use keyaudit_itglue::fake::{FakeConfig, FakeEvent, FakeItGlue, Fault, RateLimit, spread_events};
 use keyaudit_itglue::{
-    FetchError, FetchReport, NoProgress, ProgressSnapshot, TimeRange, fetch_logs, write_usage_jsonl,
+    FetchError, FetchReport, HeaderExposure, NoProgress, ProgressSnapshot, TimeRange, fetch_logs,
+    write_usage_jsonl,
 };
 
 fn ids(events: &[FakeEvent]) -> Vec<String> {
@@ -30,7 +31,9 @@ async fn fetch_to_file(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    let result = write_usage_jsonl(&key(), config, &NoProgress, &path).await;
+    let result = write_usage_jsonl(&key(), config, &NoProgress, &path, &common::keep)
+        .await
+        .map(|(report, _)| report);
     let _ = server;
     (result, dir, path)
 }
@@ -304,7 +307,7 @@ async fn a_dead_server_fails_after_retries_with_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
     std::fs::write(&path, "previous run\n").unwrap();
-    let error = write_usage_jsonl(&key(), &config, &NoProgress, &path)
+    let error = write_usage_jsonl(&key(), &config, &NoProgress, &path, &common::keep)
         .await
         .unwrap_err();
     assert!(
@@ -589,4 +592,60 @@ async fn the_fake_server_enforces_the_documented_rules() {
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(response.headers()["retry-after"], "7");
     assert_eq!(server.request_log().len(), 9);
+}
+
+#[tokio::test]
+async fn full_keys_in_records_are_masked_and_listed_in_the_header() {
+    const LEAKED: &str = "ITG.fedcba9876543210fedcba9876543210.L3aked-s3cret";
+    const MASKED: &str = "ITG.fedcba9876543210fedcba9876543210.*****";
+    let now = now();
+    // Three windows: the key is in the second one's last record.
+    let window = TimeRange::last_days(20, now).unwrap();
+    let mut events = spread_events(1, 300, window.start, window.end);
+    let leaked = events
+        .iter()
+        .position(|e| e.created_at() > window.start + TimeDelta::days(13))
+        .unwrap()
+        - 1;
+    events[leaked] = events[leaked]
+        .clone()
+        .attribute("user-agent", format!("curl/8 (token {LEAKED})"));
+    let leaked_id = events[leaked].id().to_owned();
+    let server = FakeItGlue::start(FakeConfig {
+        now,
+        ..FakeConfig::new(KEY, events)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.jsonl");
+    fn mask(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
+        if !text.contains(LEAKED) {
+            return (std::borrow::Cow::Borrowed(text), Vec::new());
+        }
+        let fingerprint = "ITG.fedcba9876543210fedcba9876543210".to_string();
+        (text.replace(LEAKED, MASKED).into(), vec![fingerprint])
+    }
+    let (report, exposures) =
+        write_usage_jsonl(&key(), &config(&server, window), &NoProgress, &path, &mask)
+            .await
+            .unwrap();
+    assert_eq!(report.events, 300);
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("L3aked-s3cret"), "the secret was written");
+    let (header, ids) = read_usage(&path);
+    assert_eq!(header.exposures, exposures);
+    let line = ids.iter().position(|id| *id == leaked_id).unwrap() as u64 + 2;
+    assert_eq!(
+        exposures,
+        [HeaderExposure {
+            fingerprint: "ITG.fedcba9876543210fedcba9876543210".into(),
+            line,
+            field: Some("user-agent".into()),
+        }]
+    );
+    let record = text.lines().nth(line as usize - 1).unwrap();
+    assert!(
+        record.contains(&leaked_id) && record.contains(MASKED),
+        "{record}"
+    );
 }

@@ -74,7 +74,7 @@ async fn the_key_never_leaks() {
     texts.push(("FetchConfig Debug".into(), format!("{fetch_config:?}")));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    let report = write_usage_jsonl(&key, &fetch_config, &NoProgress, &path)
+    let (report, _) = write_usage_jsonl(&key, &fetch_config, &NoProgress, &path, &common::keep)
         .await
         .unwrap();
     assert_eq!(report.events, 7_000);
@@ -177,7 +177,13 @@ async fn the_key_never_leaks() {
 
 async fn fetch_error(key: &ApiKey, config: keyaudit_itglue::FetchConfig) -> FetchError {
     let dir = tempfile::tempdir().unwrap();
-    write_usage_jsonl(key, &config, &NoProgress, &dir.path().join("u.jsonl"))
-        .await
-        .unwrap_err()
+    write_usage_jsonl(
+        key,
+        &config,
+        &NoProgress,
+        &dir.path().join("u.jsonl"),
+        &common::keep,
+    )
+    .await
+    .unwrap_err()
 }

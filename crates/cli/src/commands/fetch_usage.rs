@@ -10,9 +10,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
+use keyaudit_ingest::mask_full_keys;
 use keyaudit_itglue::{
-    ApiKey, FetchConfig, FetchError, FetchReport, Progress, ProgressSnapshot, Region, TimeRange,
-    write_usage_jsonl,
+    ApiKey, FetchConfig, FetchError, FetchReport, HeaderExposure, Progress, ProgressSnapshot,
+    Region, TimeRange, write_usage_jsonl,
 };
 
 use crate::cli::{FetchArgs, FetchUsageArgs, RegionArg};
@@ -60,7 +61,7 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
         tokio::select! {
             biased;
             signal = interrupted() => Err(signal),
-            result = write_usage_jsonl(&key, &config, &progress, target.fetch_path()) => Ok(result),
+            result = write_usage_jsonl(&key, &config, &progress, target.fetch_path(), &mask_full_keys) => Ok(result),
         }
     });
     progress.finish();
@@ -83,7 +84,10 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
                 "the fetch failed after fetching {so_far}; no usage file was written"
             )));
         }
-        Ok(Ok(report)) => report,
+        Ok(Ok((report, exposures))) => {
+            warn_exposures(&exposures, path);
+            report
+        }
     };
     target.finish(path)?;
     if !report.complete {
@@ -101,6 +105,25 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
         .into());
     }
     Ok(report)
+}
+
+/// Says which full API keys the fetched logs held (masked in the file,
+/// listed in its header for the audit).
+fn warn_exposures(exposures: &[HeaderExposure], path: &Path) {
+    if exposures.is_empty() {
+        return;
+    }
+    let mut fingerprints: Vec<&str> = exposures.iter().map(|e| e.fingerprint.as_str()).collect();
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    eprintln!(
+        "warning: the fetched activity logs hold {} full API key(s) ({}) in {} record(s): \
+         masked in {}; an audit of it reports them as exposed-secret",
+        fingerprints.len(),
+        fingerprints.join(", "),
+        exposures.len(),
+        path.display()
+    );
 }
 
 /// Where the fetch writes: the output itself (a regular file, replaced

@@ -326,6 +326,8 @@ pub(crate) struct RawHeader {
     pub complete: Option<Value>,
     /// `events`, when present.
     pub events: Option<Value>,
+    /// `exposures`, when present.
+    pub exposures: Option<Value>,
     /// The line the header starts on (1-based).
     pub line: usize,
     /// The line the header ends on.
@@ -455,6 +457,7 @@ impl<'de, F: FnMut(&UsageEvent<'_>)> Visitor<'de> for TopObject<'_, '_, '_, F> {
                 "window" => header.window = Some(map.next_value()?),
                 "complete" => header.complete = Some(map.next_value()?),
                 "events" => header.events = Some(map.next_value()?),
+                "exposures" => header.exposures = Some(map.next_value()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

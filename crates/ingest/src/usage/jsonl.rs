@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
-use keyaudit_model::{SourceLocation, UsageEvent};
+use keyaudit_model::{KeyFingerprint, SourceLocation, UsageEvent};
 use serde_json::Value;
 
 use super::jsonapi::{RESOURCE_SHAPE, RawHeader, Resource, emit_resource, shown};
@@ -108,6 +108,51 @@ pub(crate) fn header(source: &str, raw: &RawHeader) -> Result<Header, IngestErro
         complete,
         events,
     })
+}
+
+/// The full keys the header lists (`exposures`: masked in the records by
+/// `fetch-usage`), each with the line and field that held it.
+pub(crate) fn header_exposures(
+    source: &str,
+    raw: &RawHeader,
+) -> Result<Vec<(KeyFingerprint, SourceLocation)>, IngestError> {
+    const EXPECTED: &str = "a list of {\"fingerprint\": \"ITG.<32 hex digits>\", \"line\": <line \
+         of the record, 2 or more>, \"field\": <the attribute, optional>}";
+    let Some(value) = &raw.exposures else {
+        return Ok(Vec::new());
+    };
+    let invalid = || IngestError::InvalidValue {
+        location: SourceLocation::row(source, raw.line).with_column("exposures"),
+        value: shown_value(value),
+        expected: EXPECTED.to_string(),
+    };
+    let list = value.as_array().ok_or_else(invalid)?;
+    list.iter()
+        .map(|entry| {
+            let fingerprint = entry
+                .get("fingerprint")
+                .and_then(Value::as_str)
+                .and_then(KeyFingerprint::parse);
+            let line = entry
+                .get("line")
+                .and_then(Value::as_u64)
+                .and_then(|line| usize::try_from(line).ok())
+                .filter(|&line| line > raw.end_line);
+            let field = match entry.get("field") {
+                None | Some(Value::Null) => Some(None),
+                Some(Value::String(field)) => Some(Some(field.as_str())),
+                Some(_) => None,
+            };
+            let (Some(fingerprint), Some(line), Some(field)) = (fingerprint, line, field) else {
+                return Err(invalid());
+            };
+            let mut location = SourceLocation::row(source, line);
+            if let Some(field) = field {
+                location = location.with_column(field);
+            }
+            Ok((fingerprint, location))
+        })
+        .collect()
 }
 
 /// How a run of resource lines ended.

@@ -181,7 +181,7 @@ where
                 return Ok((read, first));
             }
             Top::Header(raw) => {
-                let header = jsonl_header(&name, &raw, options)?;
+                let header = jsonl_header(&name, &raw, options, &mut sink)?;
                 (
                     Plan::Jsonl {
                         header,
