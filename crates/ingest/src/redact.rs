@@ -60,6 +60,9 @@ pub fn redact_secrets(text: &str) -> (Cow<'_, str>, Vec<FoundSecret>) {
 /// [`redact_secrets`] with the fingerprints as text (`ITG.<32 hex>`): the
 /// masking `keyaudit_itglue::write_usage_jsonl` applies to fetched records.
 pub fn mask_full_keys(text: &str) -> (Cow<'_, str>, Vec<String>) {
+    if !may_contain_full_key(text.as_bytes()) {
+        return (Cow::Borrowed(text), Vec::new());
+    }
     let (text, found) = redact_secrets(text);
     let fingerprints = found
         .into_iter()
