@@ -32,7 +32,7 @@ pub(crate) struct Scanner<R> {
     delimiter: u8,
     /// An unescaped quoted field.
     field: Vec<u8>,
-    /// Cells of the last raw row, as ranges of it.
+    /// Cells of the last raw row, as ranges of it, at the front.
     spans: Vec<(usize, usize)>,
     /// The last row, when it had to be copied.
     record: ByteRecord,
@@ -209,10 +209,29 @@ impl Window<'_> {
     /// else copied.
     pub(crate) fn next_row(&mut self) -> Next<'_> {
         let at = *self.pos;
-        match self.find_spans(at) {
-            Spans::Row { start, end, used } => {
-                *self.pos = at + used;
-                let (start, end) = (at + start, at + end);
+        let found = loop {
+            let found = find_spans(
+                self.bytes,
+                at,
+                (self.eof, self.delimiter),
+                &mut self.specials,
+                self.spans,
+            );
+            if !matches!(found, Spans::Full) {
+                break found;
+            }
+            // More slots, and the row again.
+            let more = 2 * self.spans.len() + 16;
+            self.spans.resize(more, (0, 0));
+        };
+        match found {
+            Spans::Row {
+                start,
+                end,
+                used,
+                cells,
+            } => {
+                *self.pos = used;
                 let bytes = self.bytes.get(start..end).unwrap_or_default();
                 // Rows start and end next to ASCII bytes (or at the ends
                 // of the checked text): within it, they are text.
@@ -223,14 +242,15 @@ impl Window<'_> {
                 Next::Row(Row::Raw(RawRow {
                     bytes,
                     text,
-                    spans: self.spans,
+                    spans: self.spans.get(..cells).unwrap_or_default(),
                 }))
             }
             Spans::End => {
                 *self.pos = self.bytes.len();
                 Next::End
             }
-            Spans::More => Next::More,
+            // (`Full` is not left after the loop.)
+            Spans::More | Spans::Full => Next::More,
             Spans::Copy => {
                 let input = self.bytes.get(at..).unwrap_or_default();
                 match scan(input, self.eof, self.delimiter, self.record, self.field) {
@@ -247,136 +267,215 @@ impl Window<'_> {
             }
         }
     }
+}
 
-    /// Finds the cells of the row at `at` as ranges of the row, when no
-    /// cell needs unescaping.
-    fn find_spans(&mut self, at: usize) -> Spans {
-        let (input, eof, delimiter) = (self.bytes, self.eof, self.delimiter);
-        let n = input.len();
-        let spans = &mut *self.spans;
-        let specials = &mut self.specials;
-        let start = at
-            + input
-                .get(at..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|b| matches!(b, b'\n' | b'\r'))
-                .count();
-        if start == n {
-            return if eof { Spans::End } else { Spans::More };
-        }
-        let row = |start: usize, end: usize, used: usize| Spans::Row {
-            start: start - at,
-            end: end - at,
-            used: used - at,
+/// Finds the cells of the row at `at` of `input` (`eof`: nothing follows
+/// it) as ranges of the row, written to the front of `slots`, when no cell
+/// needs unescaping: one walk over the special bytes from the row's start,
+/// each one a cell's end, a quote or the row's end.
+#[inline]
+fn find_spans(
+    input: &[u8],
+    at: usize,
+    (eof, delimiter): (bool, u8),
+    specials: &mut Specials,
+    slots: &mut [(usize, usize)],
+) -> Spans {
+    let n = input.len();
+    let mut start = at;
+    while let Some(b'\n' | b'\r') = input.get(start) {
+        start += 1;
+    }
+    if start >= n {
+        return if eof { Spans::End } else { Spans::More };
+    }
+    let mut walk = specials.walk_from(input, start, delimiter);
+    let mut cells = 0;
+    // The start of the cell being read.
+    let mut cell = start;
+    loop {
+        let Some(slot) = slots.get_mut(cells) else {
+            return Spans::Full;
         };
-        spans.clear();
-        let mut i = start;
-        loop {
-            if i == n {
-                if !eof {
-                    return Spans::More;
-                }
-                spans.push((i - start, i - start));
-                return row(start, n, n);
+        let Some(p) = walk.next(input, specials, delimiter) else {
+            if !eof {
+                return Spans::More;
             }
-            if input[i] == b'"' {
-                // The closing quote: the next special byte that is a quote.
-                let mut from = i + 1;
-                let q = loop {
-                    match specials.find(input, from, delimiter) {
-                        Some(q) if input[q] == b'"' => break q,
-                        Some(p) => from = p + 1,
-                        None => return if eof { Spans::Copy } else { Spans::More },
-                    }
-                };
-                match input.get(q + 1) {
-                    None if !eof => return Spans::More,
-                    None => {}
-                    Some(&b) if b == delimiter || b == b'\n' || b == b'\r' => {}
-                    // A doubled quote, or text after the closing quote.
-                    Some(_) => return Spans::Copy,
-                }
-                spans.push((i + 1 - start, q - start));
-                i = q + 1;
-            } else {
-                // The cell's end: the next special byte that is not a
-                // quote (a quote inside a cell is text).
-                let mut from = i;
-                let p = loop {
-                    match specials.find(input, from, delimiter) {
-                        Some(p) if input[p] == b'"' => from = p + 1,
-                        found => break found,
-                    }
-                };
-                match p {
-                    Some(p) => {
-                        spans.push((i - start, p - start));
-                        i = p;
-                    }
-                    None => {
-                        if !eof {
-                            return Spans::More;
-                        }
-                        spans.push((i - start, n - start));
-                        return row(start, n, n);
-                    }
-                }
-            }
-            match input.get(i) {
-                None => return row(start, n, n),
-                Some(&b) if b == delimiter => i += 1,
-                Some(b'\n') => return row(start, i, i + 1),
-                Some(_) => {
-                    let used = match input.get(i + 1) {
-                        Some(b'\n') => i + 2,
-                        Some(_) => i + 1,
-                        None if eof => i + 1,
-                        None => return Spans::More,
-                    };
-                    return row(start, i, used);
-                }
-            }
+            *slot = (cell - start, n - start);
+            return Spans::Row {
+                start,
+                end: n,
+                used: n,
+                cells: cells + 1,
+            };
+        };
+        let b = input.get(p).copied().unwrap_or_default();
+        if b == delimiter {
+            *slot = (cell - start, p - start);
+            cells += 1;
+            cell = p + 1;
+            continue;
         }
+        let end = if b == b'"' {
+            if p != cell {
+                // A quote inside a cell is text.
+                continue;
+            }
+            // A quoted cell: it ends at the next quote, which must be
+            // followed by a delimiter, a line break or the end.
+            let q = loop {
+                match walk.next(input, specials, delimiter) {
+                    Some(q) if input.get(q) == Some(&b'"') => break q,
+                    Some(_) => {}
+                    None => return if eof { Spans::Copy } else { Spans::More },
+                }
+            };
+            *slot = (cell + 1 - start, q - start);
+            cells += 1;
+            match walk.next(input, specials, delimiter) {
+                Some(p) if p == q + 1 => match input.get(p) {
+                    Some(&b) if b == delimiter => {
+                        cell = p + 1;
+                        continue;
+                    }
+                    // A doubled quote.
+                    Some(b'"') => return Spans::Copy,
+                    _ => p,
+                },
+                None if q + 1 == n => {
+                    if !eof {
+                        return Spans::More;
+                    }
+                    return Spans::Row {
+                        start,
+                        end: n,
+                        used: n,
+                        cells,
+                    };
+                }
+                // Text after the closing quote.
+                _ => return Spans::Copy,
+            }
+        } else {
+            *slot = (cell - start, p - start);
+            cells += 1;
+            p
+        };
+        // A line break at `end`: `\n`, `\r` or `\r\n`.
+        let used = match input.get(end..) {
+            Some([b'\r', b'\n', ..]) => end + 2,
+            Some([b'\r']) if !eof => return Spans::More,
+            _ => end + 1,
+        };
+        return Spans::Row {
+            start,
+            end,
+            used,
+            cells,
+        };
     }
 }
 
-/// Finds the bytes that may end a field (the delimiter, `"`, `\n`, `\r`)
-/// one block of 64 bytes at a time: the block at `base` as a bitmask.
+/// How many blocks of 64 bytes [`Specials`] finds the special bytes of at
+/// once.
+const BLOCKS: usize = 4;
+
+/// The bytes that may end a field (the delimiter, `"`, `\n`, `\r`) of
+/// [`BLOCKS`] blocks of 64 bytes from `base`, found together: a bitmask
+/// per block.
 struct Specials {
     base: usize,
-    mask: u64,
+    blocks: [u64; BLOCKS],
 }
 
 impl Specials {
-    /// The block of `bytes` at `at`.
+    /// The blocks of `bytes` from `at`.
     fn new(bytes: &[u8], at: usize, delimiter: u8) -> Self {
         Self {
             base: at,
-            mask: block_mask(bytes, at, delimiter),
+            blocks: block_masks(bytes, at, delimiter),
         }
     }
 
-    /// The first special byte of `bytes` at or after `from`.
+    /// A walk of the special bytes of `bytes` from `at` on (the blocks are
+    /// found again from `at` when it is not in them).
     #[inline]
-    fn find(&mut self, bytes: &[u8], from: usize, delimiter: u8) -> Option<usize> {
-        let mut at = from;
-        loop {
-            let offset = at.wrapping_sub(self.base);
-            if offset < 64 {
-                let mask = self.mask >> offset;
-                if mask != 0 {
-                    return Some(at + mask.trailing_zeros() as usize);
+    fn walk_from(&mut self, bytes: &[u8], at: usize, delimiter: u8) -> Walk {
+        let offset = at.wrapping_sub(self.base);
+        match self.blocks.get(offset / 64) {
+            Some(&block) => Walk {
+                at: at - offset % 64,
+                mask: block & (u64::MAX << (offset % 64)),
+            },
+            None => {
+                *self = Self::new(bytes, at, delimiter);
+                Walk {
+                    at,
+                    mask: self.blocks[0],
                 }
-                at = self.base + 64;
             }
-            if at >= bytes.len() {
-                return None;
-            }
-            self.base = at;
-            self.mask = block_mask(bytes, at, delimiter);
         }
     }
+
+    /// The bitmask of the block of `bytes` at `at` (a block's start, or
+    /// the end of the last block).
+    #[inline]
+    fn block(&mut self, bytes: &[u8], at: usize, delimiter: u8) -> u64 {
+        match self.blocks.get(at.wrapping_sub(self.base) / 64) {
+            Some(&block) => block,
+            None => {
+                *self = Self::new(bytes, at, delimiter);
+                self.blocks[0]
+            }
+        }
+    }
+}
+
+/// A walk of the special bytes in order: the block at `at` (its bitmask
+/// without the bytes walked already).
+#[derive(Clone, Copy)]
+struct Walk {
+    at: usize,
+    mask: u64,
+}
+
+impl Walk {
+    /// The next special byte of `bytes`, walked past; `None` at the end.
+    #[inline]
+    fn next(&mut self, bytes: &[u8], specials: &mut Specials, delimiter: u8) -> Option<usize> {
+        while self.mask == 0 {
+            self.at += 64;
+            if self.at >= bytes.len() {
+                return None;
+            }
+            self.mask = specials.block(bytes, self.at, delimiter);
+        }
+        let at = self.at + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
+    }
+}
+
+/// The bitmasks of the [`BLOCKS`] blocks of `bytes` from `at` (see
+/// [`block_mask`]). Kept out of line, so that the walk that calls it once
+/// per 256 bytes stays small.
+#[inline(never)]
+fn block_masks(bytes: &[u8], at: usize, delimiter: u8) -> [u64; BLOCKS] {
+    let mut blocks = [0; BLOCKS];
+    let rest = bytes.get(at..).unwrap_or_default();
+    match rest.first_chunk::<{ 64 * BLOCKS }>() {
+        Some(chunk) => {
+            for (mask, block) in blocks.iter_mut().zip(chunk.chunks_exact(64)) {
+                *mask = specials_of(block.try_into().unwrap_or(&[0; 64]), delimiter);
+            }
+        }
+        None => {
+            for (k, mask) in blocks.iter_mut().enumerate() {
+                *mask = block_mask(bytes, at + 64 * k, delimiter);
+            }
+        }
+    }
+    blocks
 }
 
 /// Bit `i` is set when `bytes[at + i]` is special (the bytes after the
@@ -414,14 +513,17 @@ fn specials_of(block: &[u8; 64], delimiter: u8) -> u64 {
 
 /// The result of finding the cells of one row in place.
 enum Spans {
-    /// A row: its bytes are `start..end` from where it was looked for;
-    /// `used` bytes are read (blank lines before it and its line break
-    /// included).
+    /// A row: its bytes are `start..end` of the window, its first `cells`
+    /// slots are its cells, and the next row is looked for at `used` (after
+    /// its line break).
     Row {
         start: usize,
         end: usize,
         used: usize,
+        cells: usize,
     },
+    /// The row has more cells than there are slots.
+    Full,
     /// Only blank lines, then the end of the input.
     End,
     /// The buffer ends inside a row: read more.
@@ -670,6 +772,45 @@ mod tests {
                 });
                 assert_eq!(block_mask(&bytes, at, delimiter), want, "{at}");
             }
+        }
+    }
+
+    #[test]
+    fn walks_find_every_special_byte_in_order() {
+        let bytes: Vec<u8> = (0..700u32)
+            .map(|i| b"a,\"\n\rbc;"[(i * i % 9 % 8) as usize])
+            .collect();
+        let want: Vec<usize> = (0..bytes.len())
+            .filter(|&i| matches!(bytes[i], b',' | b'"' | b'\n' | b'\r'))
+            .collect();
+        // One cache of blocks for every walk, from every place in turn (as
+        // rows are read), and walks from the start for a fresh one.
+        let mut kept = Specials::new(&bytes, 0, b',');
+        for at in 0..=bytes.len() {
+            let mut fresh = Specials::new(&bytes, at, b',');
+            for specials in [&mut kept, &mut fresh] {
+                let mut walk = specials.walk_from(&bytes, at, b',');
+                let mut got = Vec::new();
+                while let Some(p) = walk.next(&bytes, specials, b',') {
+                    got.push(p);
+                }
+                assert_eq!(got, want[want.partition_point(|&p| p < at)..], "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_rows_of_many_cells() {
+        let mut text = String::new();
+        for cells in [1, 3, 17, 40, 2, 100, 16, 15] {
+            text.push_str(&vec!["ab"; cells].join(","));
+            text.push('\n');
+            text.push_str(&vec!["\"a,b\""; cells].join(","));
+            text.push_str("\r\n");
+        }
+        let want = with_csv(text.as_bytes(), b',');
+        for capacity in [1, 7, 64, 4096] {
+            assert_eq!(with_scanner(text.as_bytes(), b',', capacity), want);
         }
     }
 
