@@ -299,7 +299,7 @@ impl Attribution {
         let actor = event
             .actor
             .as_deref()
-            .map(str::trim)
+            .map(trim)
             .filter(|_| !self.actors.is_empty() || self.names.is_some());
         let pair = if agent.is_none() && actor.is_none() {
             Pair::default()
@@ -344,7 +344,7 @@ impl Attribution {
         if let Some(owners) = event
             .user_id
             .as_deref()
-            .and_then(|user_id| self.user_ids.get(user_id.trim()))
+            .and_then(|user_id| self.user_ids.get(trim(user_id)))
         {
             add(owners, marks, candidates);
             user_id_members = owners.members();
@@ -507,8 +507,18 @@ fn push_owner(map: &mut HashMap<Box<str>, Vec<u32>>, value: Box<str>, binding: u
     }
 }
 
+/// `value` without surrounding white space (as `str::trim`), at the cost
+/// of two byte checks when there is none (the common case: readers trim).
+#[inline]
+fn trim(value: &str) -> &str {
+    match (value.as_bytes().first(), value.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => value,
+        _ => value.trim(),
+    }
+}
+
 fn non_blank(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| !v.is_empty())
+    value.map(trim).filter(|v| !v.is_empty())
 }
 
 /// True when a key without bindings of its own is bound by its name: not

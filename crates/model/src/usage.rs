@@ -54,7 +54,7 @@ impl UsageEvent<'_> {
         self.resource_type.as_deref().is_some_and(|t| {
             t.as_bytes()
                 .windows(8)
-                .any(|w| w.eq_ignore_ascii_case(b"password"))
+                .any(|w| w[0] | 0x20 == b'p' && w.eq_ignore_ascii_case(b"password"))
         })
     }
 }
