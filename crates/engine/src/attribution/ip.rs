@@ -168,6 +168,14 @@ mod tests {
         fn the_fast_v4_parser_agrees_on_any_text(text in "[0-9.: ]{0,17}") {
             proptest::prop_assert_eq!(parse_v4(&text), text.parse().ok());
         }
+
+        #[test]
+        fn the_fast_v4_parser_agrees_on_dotted_numbers(
+            parts in proptest::collection::vec("0{0,2}[0-9]{1,3}", 3..6),
+        ) {
+            let text = parts.join(".");
+            proptest::prop_assert_eq!(parse_v4(&text), text.parse().ok());
+        }
     }
 
     #[test]
