@@ -196,7 +196,9 @@ impl Cursor<'_> {
 /// in runs of one day, and a date costs more to read than the time of day.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Dates {
-    text: [u8; 10],
+    /// The date's text (at most 10 bytes), as the low bytes of a number, to
+    /// compare with one instruction.
+    text: u128,
     len: usize,
     date: NaiveDate,
     iso: bool,
@@ -239,8 +241,8 @@ pub(crate) fn parse_time_with(text: &str, zone: Zone, dates: &mut Dates) -> Opti
 fn parse_new_date(bytes: &[u8], zone: Zone, dates: &mut Dates) -> Option<DateTime<Utc>> {
     let mut c = Cursor { bytes, at: 0 };
     let (date, iso) = read_date(&mut c)?;
-    if let Some(part) = bytes.get(..c.at).filter(|p| p.len() <= dates.text.len()) {
-        dates.text[..part.len()].copy_from_slice(part);
+    if let Some(part) = bytes.get(..c.at).filter(|p| p.len() <= 10) {
+        dates.text = head(part);
         dates.len = part.len();
         dates.date = date;
         dates.iso = iso;
@@ -264,10 +266,26 @@ impl Dates {
     #[inline]
     fn holds(&self, bytes: &[u8]) -> bool {
         let len = self.len;
-        len > 0
-            && bytes.len() >= len
-            && (0..self.text.len()).all(|k| k >= len || bytes.get(k) == self.text.get(k))
-            && !bytes.get(len).is_some_and(u8::is_ascii_digit)
+        if len == 0 || bytes.len() < len {
+            return false;
+        }
+        let mask = u128::MAX >> (128 - 8 * len.min(16));
+        head(bytes) & mask == self.text && !bytes.get(len).is_some_and(u8::is_ascii_digit)
+    }
+}
+
+/// The first 16 bytes of `bytes` (zeros past its end) as a little-endian
+/// number.
+#[inline(always)]
+fn head(bytes: &[u8]) -> u128 {
+    match bytes.first_chunk::<16>() {
+        Some(chunk) => u128::from_le_bytes(*chunk),
+        None => {
+            let mut chunk = [0; 16];
+            let n = bytes.len().min(16);
+            chunk[..n].copy_from_slice(&bytes[..n]);
+            u128::from_le_bytes(chunk)
+        }
     }
 }
 
@@ -522,6 +540,20 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn remembered_dates_read_the_same_for_any_times(
+            texts in proptest::collection::vec(
+                "(0?3/1[45]/20245?|2024-03-1[45]|2024-03-145)[ Tx0-9:APM]{0,12}",
+                1..12,
+            ),
+        ) {
+            let zone = Zone::new(Tz::UTC);
+            let mut dates = Dates::default();
+            for text in &texts {
+                proptest::prop_assert_eq!(parse_time_with(text, zone, &mut dates), parse_time(text, zone));
+            }
+        }
+
         #[test]
         fn common_forms_read_as_any_form_for_any_text(
             rest in "[ :0-9AaPpMmTtZz]{8,13}",
