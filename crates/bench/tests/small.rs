@@ -9,7 +9,7 @@ use std::process::Command;
 
 use keyaudit_bench::generate::{Dataset, Files, Format, World, rfc3339};
 use keyaudit_bench::raw;
-use keyaudit_engine::{Attribution, UsageTally};
+use keyaudit_engine::{Attribution, MAX_DISTINCT_VALUES, UsageTally};
 use keyaudit_ingest::{
     ParallelOptions, UsageOptions, UsageRead, read_usage_file, read_usage_file_parallel,
 };
@@ -42,7 +42,7 @@ fn sequential(attribution: &Attribution, path: &Path) -> (UsageRead, UsageTally)
 fn parallel(attribution: &Attribution, path: &Path, threads: usize) -> (UsageRead, UsageTally) {
     let options = ParallelOptions {
         threads,
-        min_chunk_bytes: 64 * 1024,
+        range_bytes: 64 * 1024,
     };
     let (read, (ranges, tally)) = read_usage_file_parallel(
         path,
@@ -108,6 +108,43 @@ fn parallel_reads_equal_sequential_reads_and_the_truth() {
                 )
                 .unwrap();
         }
+    }
+}
+
+#[test]
+fn counts_past_the_cap_on_distinct_values_are_the_same_on_any_number_of_threads() {
+    // Three times as many distinct unattributed user agents and addresses
+    // as a tally keeps, with counts of 1 to 3.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("activity.csv");
+    let distinct = 3 * MAX_DISTINCT_VALUES;
+    let mut text = String::from("Date,User Agent,IP Address\n");
+    for i in 0..2 * distinct {
+        let v = (i * 7_919) % distinct + i % 3;
+        text.push_str(&format!(
+            "2024-03-04 10:00:00,agent-{v},10.{}.{}.{}\n",
+            v >> 16,
+            (v >> 8) & 255,
+            v & 255
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    let attribution = World::new(Dataset::default().seed, 10)
+        .attribution()
+        .unwrap();
+    let (_, one) = parallel(&attribution, &path, 1);
+    assert!(
+        one.top_unattributed_ips(3)
+            .iter()
+            .any(|v| v.value == "(other)")
+    );
+    for threads in [2, 3, 5] {
+        let (_, tally) = parallel(&attribution, &path, threads);
+        assert_eq!(tally, one, "{threads} threads");
+        assert_eq!(
+            tally.top_unattributed_user_agents(10),
+            one.top_unattributed_user_agents(10)
+        );
     }
 }
 

@@ -45,10 +45,10 @@ fn sequential(path: &Path, options: &UsageOptions) -> Read {
         .map_err(|e: IngestError| e.to_string())
 }
 
-fn parallel(path: &Path, options: &UsageOptions, threads: usize, min_chunk_bytes: u64) -> Read {
+fn parallel(path: &Path, options: &UsageOptions, threads: usize, range_bytes: u64) -> Read {
     let parallel = ParallelOptions {
         threads,
-        min_chunk_bytes,
+        range_bytes,
     };
     read_usage_file_parallel(
         path,
@@ -68,7 +68,7 @@ fn ranges(text: &str) -> usize {
     std::fs::write(&path, text).unwrap();
     let parallel = ParallelOptions {
         threads: 3,
-        min_chunk_bytes: 40,
+        range_bytes: 40,
     };
     read_usage_file_parallel(
         &path,
@@ -89,11 +89,11 @@ fn same(text: &str, options: &UsageOptions) -> Read {
     std::fs::write(&path, text).unwrap();
     let want = sequential(&path, options);
     for threads in [1, 2, 3, 7] {
-        for min_chunk_bytes in [1, 40, 1000] {
-            let got = parallel(&path, options, threads, min_chunk_bytes);
+        for range_bytes in [1, 40, 1000] {
+            let got = parallel(&path, options, threads, range_bytes);
             assert_eq!(
                 got, want,
-                "threads {threads}, chunks of {min_chunk_bytes}: {text:?}"
+                "threads {threads}, chunks of {range_bytes}: {text:?}"
             );
         }
     }
@@ -246,7 +246,7 @@ proptest! {
         breaks in proptest::collection::vec(any::<bool>(), 60),
         crlf in any::<bool>(),
         threads in 1usize..5,
-        min_chunk_bytes in 1u64..64,
+        range_bytes in 1u64..64,
     ) {
         let end = if crlf { "\r\n" } else { "\n" };
         let mut text = format!("Date,Agent{end}");
@@ -259,7 +259,7 @@ proptest! {
         std::fs::write(&path, &text).unwrap();
         let options = UsageOptions::default();
         prop_assert_eq!(
-            parallel(&path, &options, threads, min_chunk_bytes),
+            parallel(&path, &options, threads, range_bytes),
             sequential(&path, &options)
         );
     }

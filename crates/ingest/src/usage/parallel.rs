@@ -2,11 +2,14 @@
 //!
 //! The file's first part — a JSONL's header line, a CSV export's header row
 //! — is read once, as [`read_usage`](super::read_usage) reads it. The rest
-//! is cut into byte ranges (four per thread), each starting at a line; the
-//! threads take the ranges in file order as they get free, and read each
-//! through a bounded buffer (the file is never held in memory) into a state
-//! of its own; the counts of the ranges are then added up in file order. A JSON:API document (or an array) cannot be
-//! cut: it is read whole, on the calling thread.
+//! is cut into byte ranges of a fixed length, each starting at a line: how
+//! a file is cut depends on its size and lines alone, never on the number
+//! of threads, so states that are merged in file order come out the same on
+//! every machine (bounded counts included). The threads take the ranges in
+//! file order as they get free, and read each through a bounded buffer (the
+//! file is never held in memory) into a state of its own; the counts of the
+//! ranges are then added up in file order. A JSON:API document (or an
+//! array) cannot be cut: it is read whole, on the calling thread.
 //!
 //! The result is the sequential read's: the same source (window, event
 //! count, completeness), the same exposures at the same rows, and every
@@ -45,20 +48,21 @@ use crate::IngestError;
 /// How a usage file is read in parallel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParallelOptions {
-    /// Threads (and byte ranges) to read with; 1 reads one range on one
-    /// thread (with the fast CSV scanner).
+    /// Threads to read with (1 reads the ranges one after the other, with
+    /// the fast CSV scanner).
     pub threads: usize,
-    /// Files whose data part is smaller than this are read sequentially;
-    /// ranges are at least this long.
-    pub min_chunk_bytes: u64,
+    /// The length of a range (the last one takes the rest, so it is up to
+    /// twice as long); a file whose data part is shorter is read
+    /// sequentially, as one range.
+    pub range_bytes: u64,
 }
 
 impl Default for ParallelOptions {
-    /// Every core; ranges of at least 4 MiB.
+    /// Every core; ranges of 8 MiB.
     fn default() -> Self {
         Self {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            min_chunk_bytes: 4 << 20,
+            range_bytes: 8 << 20,
         }
     }
 }
@@ -106,7 +110,7 @@ struct Chunk {
 ///     text.push_str(&format!("2024-03-04 10:{:02}:00,agent-{}\n", i % 60, i % 7));
 /// }
 /// std::fs::write(&path, text).unwrap();
-/// let parallel = ParallelOptions { threads: 3, min_chunk_bytes: 1024 };
+/// let parallel = ParallelOptions { threads: 3, range_bytes: 1024 };
 /// let (read, (ranges, events)) = read_usage_file_parallel(
 ///     &path,
 ///     &UsageOptions::default(),
@@ -119,7 +123,7 @@ struct Chunk {
 ///     },
 /// )?;
 /// assert_eq!(read.source.events, 1000);
-/// assert_eq!(ranges, 12); // four per thread
+/// assert_eq!(ranges, 27); // 27 KiB in ranges of 1 KiB, whatever the threads
 /// assert_eq!(events, 1000);
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), keyaudit_ingest::IngestError>(())
@@ -150,7 +154,7 @@ where
     };
     let file = File::open(path).map_err(io_error)?;
     let len = file.metadata().map_err(io_error)?.len();
-    if len < parallel.min_chunk_bytes {
+    if len < parallel.range_bytes {
         drop(file);
         return sequential();
     }
@@ -194,7 +198,7 @@ where
     };
     let prologue = sink.into_counts();
     drop(reader);
-    if len.saturating_sub(data_start) < parallel.min_chunk_bytes {
+    if len.saturating_sub(data_start) < parallel.range_bytes {
         return sequential();
     }
 
@@ -359,12 +363,10 @@ fn read_range<F: FnMut(&UsageEvent<'_>)>(
     }
 }
 
-/// Ranges per thread: a thread that is done takes the next range, so a
-/// core slowed by something else reads less.
-const RANGES_PER_THREAD: u64 = 4;
-
-/// Cuts `[data_start, len)` into ranges that start at a line: four per
-/// thread, none shorter than the minimum (the last takes what is left).
+/// Cuts `[data_start, len)` into ranges of `parallel.range_bytes` that
+/// start at a line (the last takes what is left). Many ranges per thread:
+/// a thread that is done takes the next one, so a core slowed by something
+/// else reads less.
 fn ranges(
     path: &Path,
     data_start: u64,
@@ -372,8 +374,7 @@ fn ranges(
     parallel: &ParallelOptions,
 ) -> std::io::Result<Vec<(u64, u64)>> {
     let data = len - data_start;
-    let most = (parallel.threads.max(1) as u64).saturating_mul(RANGES_PER_THREAD);
-    let count = (data / parallel.min_chunk_bytes.max(1)).clamp(1, most);
+    let count = (data / parallel.range_bytes.max(1)).max(1);
     let mut file = File::open(path)?;
     let mut starts = vec![data_start];
     for i in 1..count {
