@@ -102,7 +102,9 @@ impl UsageHeader {
 /// Line 1 is a [`UsageHeader`]; every other line is one log resource as the
 /// API returned it (`{"id","type","attributes":{…}}`, only whitespace between
 /// tokens removed), sorted by `created-at`, then id (numeric ids
-/// numerically), each log id once. Memory stays bounded by the windows in
+/// numerically), each log id once. `redact` masks the full API keys in each
+/// record before it is written; the keys it masked are listed in the header
+/// and returned with the report. Memory stays bounded by the windows in
 /// flight: events are spooled to an unnamed temporary file in `path`'s folder
 /// as windows finish, then the header and the windows in time order are
 /// copied to a named temporary file there, which is synced and renamed onto
