@@ -6,54 +6,15 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::borrow::Cow;
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
+use std::borrow::Cow;
+
+use counting_alloc::allocations_in;
 use fixtures::*;
 use keyaudit_engine::{Attribution, parse_policy};
 use keyaudit_model::UsageEvent;
-
-struct Counting;
-
-thread_local! {
-    /// Set while the test's own thread counts: allocations of other threads
-    /// (the test harness's) are not the code under test's.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counting() -> bool {
-    COUNTING.try_with(Cell::get).unwrap_or(false)
-}
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn observing_events_does_not_allocate() {
@@ -100,13 +61,16 @@ fn observing_events_does_not_allocate() {
     }
     assert!(tally.unattributed() > 0 && tally.attributed() > 0 && tally.ambiguous() > 0);
 
-    COUNTING.set(true);
-    for _ in 0..50 {
-        for event in &events {
-            attribution.observe(&mut tally, event);
+    let ((), allocations) = allocations_in(|| {
+        for _ in 0..50 {
+            for event in &events {
+                attribution.observe(&mut tally, event);
+            }
         }
-    }
-    COUNTING.set(false);
-    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0);
+    });
+    assert_eq!(allocations, 0);
+    // The harness does count: one box is one allocation.
+    let (_, boxed) = allocations_in(|| std::hint::black_box(Box::new(7u64)));
+    assert_eq!(boxed, 1);
     assert_eq!(tally.events(), 240 * 51);
 }

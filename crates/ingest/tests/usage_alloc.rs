@@ -2,51 +2,11 @@
 //! number of allocations does not grow with the number of events.
 //! (Its own test binary: it counts allocations with a global allocator.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "../../engine/tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
+use counting_alloc::allocations_in;
 use keyaudit_ingest::{Tz, UsageOptions, read_usage};
-
-struct Counting;
-
-thread_local! {
-    /// Set while the test's own thread counts: allocations of other threads
-    /// (the test harness's) are not the code under test's.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counting() -> bool {
-    COUNTING.try_with(Cell::get).unwrap_or(false)
-}
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counting() {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller upholds `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 fn jsonl(events: usize) -> Vec<u8> {
     let mut text = format!(
@@ -87,15 +47,14 @@ fn csv(events: usize) -> Vec<u8> {
 /// Allocations made while reading `data`.
 fn allocations(data: &[u8], options: &UsageOptions) -> u64 {
     let mut seen = 0u64;
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.set(true);
-    let read = read_usage("usage", data, options, |e| {
-        seen += u64::from(e.user_agent.is_some());
+    let (read, allocations) = allocations_in(|| {
+        read_usage("usage", data, options, |e| {
+            seen += u64::from(e.user_agent.is_some());
+        })
     });
-    COUNTING.set(false);
     let read = read.expect("valid input");
     assert_eq!(read.source.events, seen);
-    ALLOCATIONS.load(Ordering::SeqCst)
+    allocations
 }
 
 #[test]
