@@ -51,8 +51,8 @@ fn allocations(data: &[u8], options: &UsageOptions) -> u64 {
         read_usage("usage", data, options, |e| {
             seen += u64::from(e.user_agent.is_some());
         })
+        .expect("valid input")
     });
-    let read = read.expect("valid input");
     assert_eq!(read.source.events, seen);
     allocations
 }
