@@ -7,7 +7,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+mod support;
+use support::{files_in, keyaudit};
+
 use serde_json::Value;
 
 /// The audit's as-of date for every case: the results do not depend on today.
@@ -27,15 +29,6 @@ fn escape(text: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// What one run did.
@@ -65,11 +58,8 @@ fn run_with(name: &str, args: &[&str], generated: Option<&Path>) -> Run {
             None => (*a).to_string(),
         })
         .collect();
-    let result = Command::cargo_bin("keyaudit")
-        .unwrap()
+    let result = keyaudit()
         .current_dir(corpus())
-        .env_remove("RUST_LOG")
-        .env_remove("ITGLUE_API_KEY")
         .env("NO_COLOR", "1")
         .args(&args)
         .arg("--output")
@@ -379,8 +369,7 @@ fn inventory_last_use_before_creation_warns() {
 fn inventory_warnings_follow_fail_on() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("report.json");
-    let status = Command::cargo_bin("keyaudit")
-        .unwrap()
+    let status = keyaudit()
         .current_dir(corpus())
         .args(["audit", "-i", "inventory-last-use-before-creation.csv"])
         .args(["--as-of", AS_OF, "--fail-on", "never", "-o"])
@@ -595,8 +584,7 @@ fn policy_every_mistake() {
         run.stderr
     );
     // check-policy prints the same errors.
-    let out = Command::cargo_bin("keyaudit")
-        .unwrap()
+    let out = keyaudit()
         .current_dir(corpus())
         .args(["check-policy", "policy-every-mistake.toml"])
         .output()

@@ -3,18 +3,14 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
+mod support;
+use support::{files_in, keyaudit};
+
 use predicates::prelude::*;
 use serde_json::Value;
 
 /// The secret part of the full key planted in the demo inventory.
 const DEMO_SECRET: &str = "Tq7ZmX2pLw9RvK4sNb8YcH3d";
-
-fn keyaudit() -> Command {
-    let mut cmd = Command::cargo_bin("keyaudit").unwrap();
-    cmd.env_remove("NO_COLOR").env_remove("RUST_LOG");
-    cmd
-}
 
 fn stdout_of(args: &[&str]) -> String {
     let out = keyaudit().args(args).output().unwrap();
@@ -29,15 +25,6 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_string()
-}
-
-fn dir_entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -281,7 +268,7 @@ fn bad_inventory_exits_2_with_the_place_and_leaves_no_file() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("keys.csv:3"), "{stderr}");
     assert!(stderr.contains("maybe"), "{stderr}");
-    assert_eq!(dir_entries(dir.path()), ["keys.csv"]);
+    assert_eq!(files_in(dir.path()), ["keys.csv"]);
 }
 
 #[test]
@@ -349,7 +336,7 @@ fn output_extension_picks_the_format_and_the_write_is_complete() {
             .unwrap()
             .starts_with("key_name,key_fingerprint,account,state,password_access,")
     );
-    assert_eq!(dir_entries(dir.path()), ["keys.csv", "report.json"]);
+    assert_eq!(files_in(dir.path()), ["keys.csv", "report.json"]);
 }
 
 #[test]

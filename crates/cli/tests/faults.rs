@@ -8,17 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+mod support;
+use support::{files_in, keyaudit};
+
 use chrono::{TimeDelta, Utc};
 use keyaudit_itglue::fake::{FakeConfig, FakeItGlue, Fault, spread_events};
 
 const KEY: &str = "ITG.0123456789abcdef0123456789abcdef.Fau1tT3stS3cretValue";
-
-fn keyaudit() -> Command {
-    let mut cmd = Command::cargo_bin("keyaudit").unwrap();
-    cmd.env_remove("ITGLUE_API_KEY").env_remove("RUST_LOG");
-    cmd
-}
 
 /// 2000 events over the last 29 days: with `--days 30` the fetch has five
 /// windows of at most 7 days, each one page.
@@ -31,15 +27,6 @@ fn server() -> FakeItGlue {
         now - TimeDelta::hours(1),
     );
     FakeItGlue::start(FakeConfig::new(KEY, events))
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Starts `keyaudit fetch-usage` against `server`, one window at a time.

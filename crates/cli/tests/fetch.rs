@@ -1,21 +1,16 @@
 //! `keyaudit fetch-usage` against the in-process fake IT Glue server.
 
 use std::fs;
-use std::path::Path;
 
-use assert_cmd::Command;
+mod support;
+use support::{files_in, keyaudit};
+
 use chrono::{TimeDelta, Utc};
 use keyaudit_itglue::fake::{FakeConfig, FakeEvent, FakeItGlue, spread_events};
 use predicates::prelude::*;
 
 const KEY: &str = "ITG.0123456789abcdef0123456789abcdef.Sup3rS3cretK3yValue";
 const SECRET: &str = "Sup3rS3cretK3yValue";
-
-fn keyaudit() -> Command {
-    let mut cmd = Command::cargo_bin("keyaudit").unwrap();
-    cmd.env_remove("ITGLUE_API_KEY").env_remove("RUST_LOG");
-    cmd
-}
 
 fn server(events: u64) -> FakeItGlue {
     let now = Utc::now();
@@ -31,15 +26,6 @@ fn server(events: u64) -> FakeItGlue {
             .attribute("resource-type", "Password"),
     );
     FakeItGlue::start(FakeConfig::new(KEY, list))
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

@@ -7,15 +7,12 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+mod support;
+use support::keyaudit;
+
 use assert_cmd::Command;
 use keyaudit_model::AuditReport;
 use serde_json::Value;
-
-fn keyaudit() -> Command {
-    let mut cmd = Command::cargo_bin("keyaudit").unwrap();
-    cmd.env_remove("RUST_LOG").env_remove("ITGLUE_API_KEY");
-    cmd
-}
 
 /// Reads `json` into the model, writes it back with the JSON renderer, and
 /// checks that nothing changed, byte for byte.
