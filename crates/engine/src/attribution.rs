@@ -351,18 +351,14 @@ impl Attribution {
         }
         // Bindings anchored on the address or the user id: checked against
         // the other fields they need.
+        let members = [
+            pair.agent_members,
+            ip_members,
+            user_id_members,
+            pair.actor_members,
+        ];
         for &b in candidates.iter() {
-            let Some(binding) = self.bindings.get(b as usize) else {
-                continue;
-            };
-            let holds = |field: u8, members: &[u32]| {
-                binding.needs & field == 0 || members.binary_search(&b).is_ok()
-            };
-            if holds(USER_AGENT, pair.agent_members)
-                && holds(IP, ip_members)
-                && holds(USER_ID, user_id_members)
-                && holds(ACTOR, pair.actor_members)
-            {
+            if let Some(binding) = self.holding(b, members) {
                 binding.keys.iter().for_each(|&k| marks.key(k));
             }
         }
@@ -446,16 +442,7 @@ impl Attribution {
             keys.extend_from_slice(&hits.keys);
             keys.extend_from_slice(hits.owners.keys());
             for &b in hits.owners.anchored() {
-                let Some(binding) = self.bindings.get(b as usize) else {
-                    continue;
-                };
-                let holds = |field: u8, members: &[u32]| {
-                    binding.needs & field == 0 || members.binary_search(&b).is_ok()
-                };
-                if binding.needs & (IP | USER_ID) == 0
-                    && holds(USER_AGENT, agent_members)
-                    && holds(ACTOR, actor_members)
-                {
+                if let Some(binding) = self.holding(b, [agent_members, &[], &[], actor_members]) {
                     keys.extend_from_slice(&binding.keys);
                 }
             }
@@ -467,6 +454,19 @@ impl Attribution {
             agent_members: agent_members.to_vec(),
             actor_members: actor_members.to_vec(),
         }
+    }
+
+    /// Binding `b`, when every field it needs matched it: `members` are the
+    /// bindings of several fields that the event's user agent, address,
+    /// user id and actor matched, in that order (each sorted).
+    #[inline]
+    fn holding(&self, b: u32, members: [&[u32]; 4]) -> Option<&Compiled> {
+        let binding = self.bindings.get(b as usize)?;
+        [USER_AGENT, IP, USER_ID, ACTOR]
+            .into_iter()
+            .zip(members)
+            .all(|(field, members)| binding.needs & field == 0 || members.binary_search(&b).is_ok())
+            .then_some(binding)
     }
 
     /// Attributes every event of `events` into a new tally: the whole of
