@@ -66,7 +66,7 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
     });
     progress.finish();
     let so_far = progress.so_far();
-    let report = match outcome {
+    let (report, exposures) = match outcome {
         Err(signal) => {
             return Err(ApiFailure(format!(
                 "interrupted ({signal}) after fetching {so_far}; no usage file was written"
@@ -84,12 +84,10 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
                 "the fetch failed after fetching {so_far}; no usage file was written"
             )));
         }
-        Ok(Ok((report, exposures))) => {
-            warn_exposures(&exposures, path);
-            report
-        }
+        Ok(Ok(written)) => written,
     };
     target.finish(path)?;
+    warn_exposures(&exposures, path);
     if !report.complete {
         let windows: Vec<String> = report
             .incomplete_windows
