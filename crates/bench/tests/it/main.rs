@@ -1,0 +1,3 @@
+//! The benchmark crate's tests: one test binary.
+
+mod small;

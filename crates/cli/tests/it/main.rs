@@ -1,0 +1,10 @@
+//! The command-line tests: one test binary, one module per area.
+
+mod support;
+
+mod bad_inputs;
+mod cli;
+mod faults;
+mod fetch;
+mod leaks;
+mod roundtrip;

@@ -1,0 +1,4 @@
+//! Helpers shared by the engine's tests.
+
+pub mod counting_alloc;
+pub mod fixtures;
