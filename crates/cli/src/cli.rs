@@ -41,7 +41,8 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
     /// Print the browser-console snippet that reads the API Keys settings
     /// page (with each key's live Password Access and paused state) into a
     /// TSV inventory.
-    #[command(after_help = "The snippet reads the API Keys table only, sends nothing and changes nothing on
+    #[command(
+        after_help = "The snippet reads the API Keys table only, sends nothing and changes nothing on
 the page. Its value is the inventory (Name, Key, Password Access, State) as TSV;
 in a console that has copy() (Chrome, Edge, Firefox) it is also put on the clipboard.
 
@@ -54,7 +55,8 @@ in a console that has copy() (Chrome, Edge, Firefox) it is also put on the clipb
 
 Examples:
   keyaudit capture-snippet                  # print it; copy it from the terminal
-  keyaudit capture-snippet --bookmarklet    # the same as a javascript: URL for a bookmark")]
+  keyaudit capture-snippet --bookmarklet    # the same as a javascript: URL for a bookmark"
+    )]
     CaptureSnippet(CaptureSnippetArgs),
     /// Write a commented policy file with every setting at its default.
     #[command(after_help = "Examples:

@@ -257,7 +257,11 @@ fn inventory_crlf_is_read() {
     for key in report["keys"].as_array().unwrap() {
         let name = key["name"].as_str().unwrap();
         assert!(!name.contains('\r'), "{name:?}");
-        assert_eq!(key["password_access"], name == "Vault export", "filled in by hand");
+        assert_eq!(
+            key["password_access"],
+            name == "Vault export",
+            "filled in by hand"
+        );
     }
 }
 

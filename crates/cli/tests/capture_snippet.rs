@@ -42,10 +42,15 @@ fn chromium() -> Option<PathBuf> {
         return Some(PathBuf::from(path));
     }
     let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|candidate| candidate.is_file())
 }
 
 /// Loads `page` in headless Chromium and returns the DOM after its scripts
@@ -211,9 +216,13 @@ fn the_snippet_reads_the_live_state_of_the_settings_page() {
     keys.sort();
     shown.sort();
     assert_eq!(keys, shown);
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["rule"]
-        != "password-access-unknown"
-        && f["rule"] != "exposed-secret"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "password-access-unknown" && f["rule"] != "exposed-secret")
+    );
     let fingerprints = report["keys"]
         .as_array()
         .unwrap()

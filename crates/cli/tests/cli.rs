@@ -856,7 +856,15 @@ fn an_empty_password_access_cell_is_unknown_in_the_report() {
         [("password-access-unknown", "medium", "Vault export")]
     );
     let keys_csv = stdout_of(&[
-        "audit", "--inventory", &inv, "--as-of", "2026-11-26", "--format", "csv", "--view", "keys",
+        "audit",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "csv",
+        "--view",
+        "keys",
     ]);
     let vault_row = keys_csv
         .lines()
@@ -868,7 +876,10 @@ fn an_empty_password_access_cell_is_unknown_in_the_report() {
 #[test]
 fn capture_snippet_prints_the_snippet_and_its_bookmarklet() {
     let snippet = stdout_of(&["capture-snippet"]);
-    assert!(snippet.starts_with("// keyaudit capture snippet"), "{snippet}");
+    assert!(
+        snippet.starts_with("// keyaudit capture snippet"),
+        "{snippet}"
+    );
     assert!(snippet.trim_end().ends_with("})()"));
     let bookmarklet = stdout_of(&["capture-snippet", "--bookmarklet"]);
     assert!(bookmarklet.starts_with("javascript:void"), "{bookmarklet}");

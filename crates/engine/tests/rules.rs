@@ -488,10 +488,18 @@ fn unknown_password_access_is_medium_and_never_read_as_no() {
          no inventory file has the column), so whether it can read every password in the \
          account cannot be verified."
     );
-    assert!(f.remediation.contains("keyaudit capture-snippet"), "{}", f.remediation);
+    assert!(
+        f.remediation.contains("keyaudit capture-snippet"),
+        "{}",
+        f.remediation
+    );
     let pa = keyaudit_engine::rules::get(RuleCode::PasswordAccess).unwrap();
     let controls: Vec<String> = f.compliance.iter().map(ToString::to_string).collect();
-    let expected: Vec<String> = pa.compliance_refs().iter().map(ToString::to_string).collect();
+    let expected: Vec<String> = pa
+        .compliance_refs()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(controls, expected, "the same controls as password-access");
     assert_eq!(report.keys[0].password_access, None);
 }
@@ -511,7 +519,11 @@ fn unknown_password_access_is_not_judged_by_the_password_access_rules() {
         .iter()
         .map(|f| f.severity)
         .collect();
-    assert_eq!(unknown, [Severity::Medium, Severity::Medium], "no escalation");
+    assert_eq!(
+        unknown,
+        [Severity::Medium, Severity::Medium],
+        "no escalation"
+    );
 }
 
 #[test]

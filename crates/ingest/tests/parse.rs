@@ -79,7 +79,9 @@ fn any_sign_of_the_settings_page_refuses_a_copy_without_states() {
     // One stated cell is enough: the others are unknown, not refused.
     let parsed = parse(
         "paste.tsv",
-        &format!("Name\tKey\tPassword Access\tActions\nHalo\t{key}\tno\tRevoke\nDatto\t\t\tRevoke\n"),
+        &format!(
+            "Name\tKey\tPassword Access\tActions\nHalo\t{key}\tno\tRevoke\nDatto\t\t\tRevoke\n"
+        ),
     );
     let access: Vec<Option<bool>> = parsed.keys.iter().map(|k| k.password_access).collect();
     assert_eq!(access, [Some(false), None]);
@@ -159,7 +161,11 @@ fn the_capture_snippets_output_is_an_inventory() {
             ("HaloPSA Integration", Some(true), KeyState::Active),
             ("Datto RMM sync", Some(false), KeyState::Active),
             ("Hudu migration", Some(true), KeyState::Active),
-            ("Backup & DR script (J. Smith)", Some(false), KeyState::Active),
+            (
+                "Backup & DR script (J. Smith)",
+                Some(false),
+                KeyState::Active
+            ),
             ("Liongard inspector", Some(true), KeyState::Paused),
         ]
     );

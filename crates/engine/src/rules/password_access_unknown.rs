@@ -31,9 +31,7 @@ pub(super) const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
-    if key.key.password_access.is_some()
-        || matches!(allowed(ctx, key.key), Allowed::Yes)
-    {
+    if key.key.password_access.is_some() || matches!(allowed(ctx, key.key), Allowed::Yes) {
         return;
     }
     out.push(ctx.draft(

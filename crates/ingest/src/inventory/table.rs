@@ -169,7 +169,11 @@ impl Table {
 fn is_key_actions(cell: &str) -> bool {
     let mut words = cell.split_whitespace().peekable();
     words.peek().is_some()
-        && words.all(|w| ["pause", "activate", "revoke"].iter().any(|a| w.eq_ignore_ascii_case(a)))
+        && words.all(|w| {
+            ["pause", "activate", "revoke"]
+                .iter()
+                .any(|a| w.eq_ignore_ascii_case(a))
+        })
 }
 
 #[cfg(test)]
