@@ -38,6 +38,26 @@ pub enum Command {
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 2 bad input, bad policy or bad usage; 3 the IT Glue API failed (--fetch-usage).")]
     Audit(AuditArgs),
+    /// Print the browser-console snippet that reads the API Keys settings
+    /// page (with each key's live Password Access and paused state) into a
+    /// TSV inventory.
+    #[command(
+        after_help = "The snippet reads the API Keys table only, sends nothing and changes nothing on
+the page. Its value is the inventory (Name, Key, Password Access, State) as TSV;
+in a console that has copy() (Chrome, Edge, Firefox) it is also put on the clipboard.
+
+1. In IT Glue, sign in as an Administrator and open Admin → Settings → API Keys.
+2. Open the developer tools' console (F12, or Ctrl+Shift+J / Cmd+Option+J in
+   Chrome and Edge, Ctrl+Shift+K / Cmd+Option+K in Firefox). Chrome, Edge and
+   Firefox ask you to type `allow pasting` before the first paste.
+3. Paste the snippet, press Enter, then paste the clipboard into api-keys.tsv.
+4. keyaudit audit --inventory api-keys.tsv
+
+Examples:
+  keyaudit capture-snippet                  # print it; copy it from the terminal
+  keyaudit capture-snippet --bookmarklet    # the same as a javascript: URL for a bookmark"
+    )]
+    CaptureSnippet(CaptureSnippetArgs),
     /// Write a commented policy file with every setting at its default.
     #[command(after_help = "Examples:
   keyaudit init
@@ -197,6 +217,15 @@ pub struct CheckPolicyArgs {
     /// The policy file to check.
     #[arg(value_name = "FILE")]
     pub policy: PathBuf,
+}
+
+/// Arguments of `keyaudit capture-snippet`.
+#[derive(Debug, Args)]
+pub struct CaptureSnippetArgs {
+    /// Print the snippet as a `javascript:` URL to save as a bookmark: it
+    /// copies the inventory to the clipboard when clicked on the API Keys page.
+    #[arg(long)]
+    pub bookmarklet: bool,
 }
 
 /// Arguments of `keyaudit rules`.

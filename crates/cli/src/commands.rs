@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod capture_snippet;
 pub mod check_policy;
 pub mod diff;
 pub mod fetch_usage;

@@ -24,6 +24,7 @@ mod naming_convention;
 mod never_used;
 mod no_usage_evidence;
 mod password_access;
+mod password_access_unknown;
 mod rotation_due;
 mod unnamed_key;
 mod unused_password_access;
@@ -42,7 +43,7 @@ use crate::policy::ValidPolicy;
 use crate::usage::UsageView;
 
 /// Every implemented rule, in the order they run.
-static RULES: [Rule; 11] = [
+static RULES: [Rule; 12] = [
     idle_key::RULE,
     never_used::RULE,
     no_usage_evidence::RULE,
@@ -53,6 +54,7 @@ static RULES: [Rule; 11] = [
     duplicate_name::RULE,
     exposed_secret::RULE,
     unused_password_access::RULE,
+    password_access_unknown::RULE,
     password_access::RULE,
 ];
 

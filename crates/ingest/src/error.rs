@@ -131,6 +131,25 @@ pub enum IngestError {
         files: String,
     },
 
+    /// A copy of the settings page (its Actions column or entry-form row)
+    /// whose Password Access cells are all empty: a browser's text copy
+    /// drops the checkbox states, ticked or not.
+    #[error(
+        "{file}: found a copy of the API Keys settings page that states Password Access for none \
+         of its {count}: the browser dropped the checkbox states when the table was copied, \
+         so whether each key can read passwords is unknown; expected the live states: run \
+         `keyaudit capture-snippet`, run the snippet in the browser console on Admin → Settings \
+         → API Keys and save what it copies as the inventory, or fill the Password Access \
+         column with yes or no for every key",
+        count = key_count(*.keys)
+    )]
+    CheckboxStatesLost {
+        /// The file as the user named it (with the table, in a page of several).
+        file: String,
+        /// Number of keys in the copy.
+        keys: usize,
+    },
+
     /// A row has a non-empty cell beyond the header's columns.
     #[error(
         "{location}: found `{value}` beyond the {columns} header columns; \
@@ -300,6 +319,15 @@ pub(crate) fn show(value: &str, max: usize) -> String {
         }
     }
     out
+}
+
+/// `1 key`, `2 keys`.
+fn key_count(n: usize) -> String {
+    if n == 1 {
+        "1 key".to_string()
+    } else {
+        format!("{n} keys")
+    }
 }
 
 /// Longest value quoted in a message.

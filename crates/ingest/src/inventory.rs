@@ -214,6 +214,11 @@ pub(crate) struct Collector<'s> {
     diagnostics: Vec<Diagnostic>,
     /// Fingerprint → the row where it first appeared.
     seen: BTreeMap<KeyFingerprint, usize>,
+    /// The table shows signs of the settings page (an Actions column, its
+    /// buttons, the entry-form row).
+    settings_page: bool,
+    /// Some key row states its Password Access.
+    password_access_stated: bool,
 }
 
 impl<'s> Collector<'s> {
@@ -226,7 +231,14 @@ impl<'s> Collector<'s> {
             exposures: Vec::new(),
             diagnostics: Vec::new(),
             seen: BTreeMap::new(),
+            settings_page: false,
+            password_access_stated: false,
         }
+    }
+
+    /// Notes that the table is a copy of the settings page.
+    pub(crate) fn settings_page(&mut self) {
+        self.settings_page = true;
     }
 
     pub(crate) fn source(&self) -> &'s str {
@@ -315,10 +327,11 @@ impl<'s> Collector<'s> {
         }
         if let Some(cell) = row.get(Field::PasswordAccess) {
             key.password_access = match cell.value {
-                Cell::Text(t) => Some(cells::password_access(t, &self.location(row.number, cell))?),
+                Cell::Text(t) => cells::password_access(t, &self.location(row.number, cell))?,
                 Cell::Bool(b) => Some(b),
                 Cell::Null => None,
             };
+            self.password_access_stated |= key.password_access.is_some();
         }
         if let Some((loc, t)) = self.text_cell(row, Field::Created)? {
             key.created_at = cells::created(t, &loc)?;
@@ -346,8 +359,17 @@ impl<'s> Collector<'s> {
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> ParsedInventory {
-        ParsedInventory {
+    /// The parsed file. A copy of the settings page whose keys all lack a
+    /// Password Access state is refused: the browser dropped the checkbox
+    /// states, and a report would pass the most severe privilege unseen.
+    pub(crate) fn finish(self) -> Result<ParsedInventory, IngestError> {
+        if self.settings_page && !self.keys.is_empty() && !self.password_access_stated {
+            return Err(IngestError::CheckboxStatesLost {
+                file: self.place,
+                keys: self.keys.len(),
+            });
+        }
+        Ok(ParsedInventory {
             file: InventoryFile {
                 path: self.source.to_string(),
                 format: self.format.to_string(),
@@ -356,7 +378,7 @@ impl<'s> Collector<'s> {
             keys: self.keys,
             exposures: self.exposures,
             diagnostics: self.diagnostics,
-        }
+        })
     }
 }
 

@@ -1,8 +1,8 @@
 //! Parsers for keyaudit's inputs: IT Glue API key inventories and usage
 //! evidence (activity logs).
 //!
-//! An inventory is a table of keys the user copied or saved from IT Glue's
-//! settings page (Admin → Settings → API Keys) or keeps as CSV, TSV,
+//! An inventory is a table of keys the user captured or saved from IT
+//! Glue's settings page (Admin → Settings → API Keys) or keeps as CSV, TSV,
 //! semicolon-separated text, JSON or an HTML table. [`parse_inventory`] reads
 //! one file, [`merge_inventories`] merges several, [`load_inventories`] does
 //! both from paths.
@@ -16,24 +16,37 @@
 //! Full API keys found anywhere in an input are redacted at once and reported
 //! as [`Exposure`](keyaudit_model::Exposure)s; see [`redact_secrets`].
 //!
-//! ```
-//! use keyaudit_ingest::parse_inventory;
+//! Password Access is known only when stated: an empty cell is `None`
+//! (unknown), never `false`. A copy of the settings page in which no key
+//! states it — what a browser's text copy gives, the checkboxes dropped — is
+//! refused with [`IngestError::CheckboxStatesLost`].
 //!
-//! let paste = "Name\tKey\tPassword Access\tActions\n\
-//!     HaloPSA Integration\tITG.0123456789abcdef0123456789abcdef.*****\t<input checked=\"\" type=\"checkbox\"/>\tRevoke\n\
-//!     Datto RMM sync\tITG.fedcba9876543210fedcba9876543210.*****\t<input type=\"checkbox\"/>\tRevoke\n\
-//!     Enter Name\t\t<input type=\"checkbox\"/>\tGenerate API Key\n";
-//! let parsed = parse_inventory("settings.tsv", paste.as_bytes())?;
+//! ```
+//! use keyaudit_ingest::{IngestError, parse_inventory};
+//!
+//! // What `keyaudit capture-snippet` copies from the live page.
+//! let captured = "Name\tKey\tPassword Access\tState\n\
+//!     HaloPSA Integration\tITG.0123456789abcdef0123456789abcdef.*****\tyes\tactive\n\
+//!     Datto RMM sync\tITG.fedcba9876543210fedcba9876543210.*****\tno\tpaused\n\
+//!     Backup sync\t\t\tactive\n";
+//! let parsed = parse_inventory("api-keys.tsv", captured.as_bytes())?;
 //! assert_eq!(parsed.file.format, "tsv");
-//! assert_eq!(parsed.keys.len(), 2); // the entry-form row is skipped
 //! assert_eq!(parsed.keys[0].name, "HaloPSA Integration");
 //! assert_eq!(parsed.keys[0].password_access, Some(true));
 //! assert_eq!(parsed.keys[1].password_access, Some(false));
+//! assert_eq!(parsed.keys[2].password_access, None); // unknown, not "no"
 //! assert_eq!(
 //!     parsed.keys[1].fingerprint.as_ref().map(|f| f.as_str()),
 //!     Some("ITG.fedcba9876543210fedcba9876543210"),
 //! );
-//! # Ok::<(), keyaudit_ingest::IngestError>(())
+//!
+//! // A browser's copy of the settings page: every checkbox cell empty.
+//! let copied = "Name\tKey\tPassword Access\tActions\n\
+//!     HaloPSA Integration\tITG.0123456789abcdef0123456789abcdef.*****\t\tPause Revoke\n\
+//!     \t\t\tGenerate API Key\n";
+//! let refused = parse_inventory("copy.tsv", copied.as_bytes());
+//! assert!(matches!(refused, Err(IngestError::CheckboxStatesLost { keys: 1, .. })));
+//! # Ok::<(), IngestError>(())
 //! ```
 //!
 //! A saved copy of the settings page reads the same way:

@@ -46,6 +46,8 @@ rule_codes! {
     NoUsageEvidence => "no-usage-evidence",
     /// A key with Password Access that is not allow-listed.
     PasswordAccess => "password-access",
+    /// The inventory does not say whether a key has Password Access.
+    PasswordAccessUnknown => "password-access-unknown",
     /// A key older than the rotation period.
     RotationDue => "rotation-due",
     /// A key with an empty or blank name.

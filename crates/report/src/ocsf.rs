@@ -171,7 +171,8 @@ struct ResourceData<'a> {
     account: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<KeyState>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` when unknown: always present, so that a SIEM tells "unknown"
+    /// from "not reported".
     password_access: Option<bool>,
 }
 

@@ -69,12 +69,13 @@ pub(crate) fn yes_no(value: Option<bool>) -> &'static str {
     }
 }
 
-/// `true` / `false` / empty, for machines.
+/// `true` / `false` / `unknown`, for machines: Password Access the
+/// inventory does not state is unknown, never empty (which reads as "no").
 pub(crate) fn bool_cell(value: Option<bool>) -> &'static str {
     match value {
         Some(true) => "true",
         Some(false) => "false",
-        None => "",
+        None => "unknown",
     }
 }
 

@@ -256,7 +256,11 @@ fn inventory_crlf_is_read() {
     for key in report["keys"].as_array().unwrap() {
         let name = key["name"].as_str().unwrap();
         assert!(!name.contains('\r'), "{name:?}");
-        assert_eq!(key["password_access"], name == "Vault export");
+        assert_eq!(
+            key["password_access"],
+            name == "Vault export",
+            "filled in by hand"
+        );
     }
 }
 
@@ -311,6 +315,25 @@ fn inventory_duplicate_headers() {
         "inventory-duplicate-headers.csv",
     );
     assert_refused(&run, &["inventory-duplicate-headers.csv:1", "found both"]);
+}
+
+#[test]
+fn inventory_settings_page_copy_without_checkbox_states() {
+    // What a browser really copies from Admin → Settings → API Keys: every
+    // Password Access cell empty, ticked or not.
+    let run = audit_inventory(
+        "inventory_settings_page_copy",
+        "../inventory/settings-page-paste.tsv",
+    );
+    assert_refused(
+        &run,
+        &[
+            "../inventory/settings-page-paste.tsv: found a copy of the API Keys settings page",
+            "the browser dropped the checkbox states",
+            "keyaudit capture-snippet",
+            "yes or no",
+        ],
+    );
 }
 
 #[test]

@@ -47,6 +47,7 @@ fn demo_raises_every_rule_but_naming_convention() {
             "never-used",
             "no-usage-evidence",
             "password-access",
+            "password-access-unknown",
             "rotation-due",
             "unnamed-key",
             "unused-password-access"
@@ -856,4 +857,80 @@ fn reports_are_created_with_the_usual_file_mode() {
     assert!(status.success());
     let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644);
+}
+
+#[test]
+fn an_empty_password_access_cell_is_unknown_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "keys.csv",
+        "Name,Key,Password Access,Last Used\n\
+         Vault export,ITG.0d1f9e2c3b4a5968778695a4b3c2d1e0.*****,,2026-11-20\n\
+         Datto RMM sync,ITG.45df64a0dd9df8a7a79dc4382927a045.*****,no,2026-11-20\n",
+    );
+    let report: Value = serde_json::from_str(&stdout_of(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let vault = report["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "Vault export")
+        .unwrap();
+    assert!(vault["password_access"].is_null(), "{vault}");
+    let findings: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["key"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [("password-access-unknown", "medium", "Vault export")]
+    );
+    let keys_csv = stdout_of(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--as-of",
+        "2026-11-26",
+        "--format",
+        "csv",
+        "--view",
+        "keys",
+    ]);
+    let vault_row = keys_csv
+        .lines()
+        .find(|l| l.starts_with("Vault export,"))
+        .unwrap();
+    assert!(vault_row.contains(",unknown,"), "{vault_row}");
+}
+
+#[test]
+fn capture_snippet_prints_the_snippet_and_its_bookmarklet() {
+    let snippet = stdout_of(&["capture-snippet"]);
+    assert!(
+        snippet.starts_with("// keyaudit capture snippet"),
+        "{snippet}"
+    );
+    assert!(snippet.trim_end().ends_with("})()"));
+    let bookmarklet = stdout_of(&["capture-snippet", "--bookmarklet"]);
+    assert!(bookmarklet.starts_with("javascript:void"), "{bookmarklet}");
+    assert_eq!(bookmarklet.lines().count(), 1);
+    let rules = stdout_of(&["rules", "--format", "json"]);
+    assert!(rules.contains("\"code\": \"password-access-unknown\""));
 }

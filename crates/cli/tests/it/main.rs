@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_inputs;
+mod capture_snippet;
 mod cli;
 mod faults;
 mod fetch;

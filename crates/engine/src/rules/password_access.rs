@@ -4,8 +4,24 @@
 
 use keyaudit_model::{Allowance, ApiKey, Diagnostic, Evidence, RuleCode, Severity, SourceLocation};
 
-use super::{CIS, Context, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days};
+use super::{
+    CIS, Context, Control, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days,
+};
 use crate::policy::{PasswordAllowance, ValidPolicy};
+
+/// Controls of the Password Access rules (`password-access`,
+/// `password-access-unknown`): least privilege over stored passwords.
+pub(super) const PASSWORD_ACCESS_CONTROLS: &[Control] = &[
+    control(CIS, "3.3"),
+    control(CIS, "6.8"),
+    control(NIST, "AC-6"),
+    control(NIST, "AC-6(7)"),
+    control(PCI, "7.2.5"),
+    control(PCI, "7.2.5.1"),
+    control(ISO, "A.5.15"),
+    control(ISO, "A.8.2"),
+    control(SOC2, "CC6.3"),
+];
 
 pub(super) const RULE: Rule = Rule {
     code: RuleCode::PasswordAccess,
@@ -23,17 +39,7 @@ pub(super) const RULE: Rule = Rule {
         key, or revoke it and generate a new one without it. If the integration must read \
         passwords, record why in the policy under [[password_access.allow]] (key, reason, \
         expires).",
-    compliance: &[
-        control(CIS, "3.3"),
-        control(CIS, "6.8"),
-        control(NIST, "AC-6"),
-        control(NIST, "AC-6(7)"),
-        control(PCI, "7.2.5"),
-        control(PCI, "7.2.5.1"),
-        control(ISO, "A.5.15"),
-        control(ISO, "A.8.2"),
-        control(SOC2, "CC6.3"),
-    ],
+    compliance: PASSWORD_ACCESS_CONTROLS,
     policy_keys: &["password_access.allow"],
     scope: Scope::LiveKeys,
     check,
@@ -43,19 +49,9 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
     if key.key.password_access != Some(true) {
         return;
     }
-    let today = ctx.as_of.date_naive();
-    let matching: Vec<&PasswordAllowance> = ctx
-        .policy
-        .password_access
-        .allow
-        .iter()
-        .filter(|allowance| allowance.matches(key.key))
-        .collect();
-    if matching.iter().any(|a| !a.is_expired_on(today)) {
+    let Allowed::No { expired } = allowed(ctx, key.key) else {
         return;
-    }
-    // Every matching allowance has expired: report the one that expired last.
-    let expired = matching.into_iter().max_by_key(|a| a.expires);
+    };
 
     let mut escalating: Vec<&Draft> = out.iter().filter(|draft| escalates(ctx, draft)).collect();
     escalating.sort_by_key(|draft| draft.rule.code);
@@ -99,6 +95,34 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         draft.escalate(Severity::Critical);
     }
     out.push(draft);
+}
+
+/// What the policy says of a key holding Password Access.
+pub(super) enum Allowed<'p> {
+    /// An allowance in force covers the key.
+    Yes,
+    /// None does; `expired` is the matching allowance that expired last.
+    No {
+        expired: Option<&'p PasswordAllowance>,
+    },
+}
+
+/// Whether the policy allows `key` to hold Password Access on the as-of day.
+pub(super) fn allowed<'p>(ctx: &Context<'p>, key: &ApiKey) -> Allowed<'p> {
+    let today = ctx.as_of.date_naive();
+    let matching: Vec<&'p PasswordAllowance> = ctx
+        .policy
+        .password_access
+        .allow
+        .iter()
+        .filter(|allowance| allowance.matches(key))
+        .collect();
+    if matching.iter().any(|a| !a.is_expired_on(today)) {
+        return Allowed::Yes;
+    }
+    Allowed::No {
+        expired: matching.into_iter().max_by_key(|a| a.expires),
+    }
 }
 
 /// True when an earlier finding on the key makes Password Access critical.

@@ -590,7 +590,8 @@ fn mute_needs_a_known_rule() {
         line,
         "2:8: unknown rule `rotation` in [[mute]]; valid rules: duplicate-name, exposed-secret, \
          generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
-         password-access, rotation-due, unnamed-key, unused-password-access"
+         password-access, password-access-unknown, rotation-due, unnamed-key, \
+         unused-password-access"
     );
     assert_eq!(
         one(&MUTE.replace("rule = \"rotation-due\"\n", "")),
@@ -674,7 +675,8 @@ fn severity_overrides_need_known_rules_and_severities() {
         line,
         "2:1: unknown rule `generic` in [severity]; valid rules: duplicate-name, exposed-secret, \
          generic-name, idle-key, naming-convention, never-used, no-usage-evidence, \
-         password-access, rotation-due, unnamed-key, unused-password-access"
+         password-access, password-access-unknown, rotation-due, unnamed-key, \
+         unused-password-access"
     );
     let (line, kind) = one("[severity]\n\"generic-name\" = \"minor\"\n");
     assert_eq!(kind, PolicyErrorKind::InvalidValue);

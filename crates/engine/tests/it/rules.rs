@@ -458,11 +458,98 @@ fn password_access_without_allowance_is_high() {
 }
 
 #[test]
-fn unknown_or_no_password_access_is_not_reported() {
-    let mut unknown = key("Vault export", 1);
-    unknown.password_access = None;
-    let report = run(vec![unknown, key("Backup sync", 2)]);
+fn no_password_access_is_not_reported() {
+    let report = run(vec![key("Backup sync", 2)]);
     assert!(report.findings.is_empty());
+}
+
+// ------------------------------------------------ password-access-unknown
+
+fn with_unknown_access(key: ApiKey) -> ApiKey {
+    ApiKey {
+        password_access: None,
+        ..key
+    }
+}
+
+#[test]
+fn unknown_password_access_is_medium_and_never_read_as_no() {
+    let report = run(vec![with_unknown_access(key("Vault export", 1))]);
+    let f = only(&report, RuleCode::PasswordAccessUnknown);
+    assert_eq!(f.severity, Severity::Medium);
+    assert_eq!(f.base_severity, Severity::Medium);
+    assert_eq!(f.evidence.password_access, None);
+    assert!(f.evidence.escalated_by.is_empty());
+    assert_eq!(
+        f.message,
+        "The inventory does not say whether this key has Password Access (its cell is empty, or \
+         no inventory file has the column), so whether it can read every password in the \
+         account cannot be verified."
+    );
+    assert!(
+        f.remediation.contains("keyaudit capture-snippet"),
+        "{}",
+        f.remediation
+    );
+    let pa = keyaudit_engine::rules::get(RuleCode::PasswordAccess).unwrap();
+    let controls: Vec<String> = f.compliance.iter().map(ToString::to_string).collect();
+    let expected: Vec<String> = pa
+        .compliance_refs()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(controls, expected, "the same controls as password-access");
+    assert_eq!(report.keys[0].password_access, None);
+}
+
+#[test]
+fn unknown_password_access_is_not_judged_by_the_password_access_rules() {
+    // Unnamed, never used: a key with Password Access would be critical.
+    let key = ApiKey {
+        last_used: LastUse::Never,
+        created_at: Some(days_ago(30)),
+        ..with_unknown_access(key("", 1))
+    };
+    let report = run(vec![key, with_unknown_access(idle(85))]);
+    assert!(of_rule(&report, RuleCode::PasswordAccess).is_empty());
+    assert!(of_rule(&report, RuleCode::UnusedPasswordAccess).is_empty());
+    let unknown: Vec<Severity> = of_rule(&report, RuleCode::PasswordAccessUnknown)
+        .iter()
+        .map(|f| f.severity)
+        .collect();
+    assert_eq!(
+        unknown,
+        [Severity::Medium, Severity::Medium],
+        "no escalation"
+    );
+}
+
+#[test]
+fn unknown_password_access_on_live_keys_only() {
+    let report = run(vec![
+        with_unknown_access(in_state(key("Paused sync", 1), KeyState::Paused)),
+        with_unknown_access(in_state(key("Old sync", 2), KeyState::Revoked)),
+    ]);
+    let f = only(&report, RuleCode::PasswordAccessUnknown);
+    assert_eq!(f.key.name, "Paused sync");
+}
+
+#[test]
+fn an_allowance_in_force_covers_unknown_password_access() {
+    let report = run_with(
+        vec![with_unknown_access(key("Vault export", 1))],
+        ALLOW_VAULT,
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    // From the expiry day on, the allowance no longer covers it.
+    let policy = ALLOW_VAULT.replace("2026-12-02", "2026-12-01");
+    let report = run_with(vec![with_unknown_access(key("Vault export", 1))], &policy);
+    assert_eq!(
+        of_rule(&report, RuleCode::PasswordAccessUnknown).len(),
+        1,
+        "{:#?}",
+        report.findings
+    );
 }
 
 const ALLOW_VAULT: &str = "[[password_access.allow]]\n\

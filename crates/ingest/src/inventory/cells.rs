@@ -12,8 +12,9 @@ use crate::{IngestError, redact};
 
 /// What a Password Access cell may hold.
 pub(crate) const PASSWORD_ACCESS_EXPECTED: &str = "true, yes, y, 1, x, ✓, ✔, ☑, checked, on or enabled \
-     (Password Access on); false, no, n, 0, ☐, off, disabled or an empty cell (off); \
-     or the settings page's checkbox HTML (<input type=\"checkbox\"/>, ticked when it carries `checked`)";
+     (Password Access on); false, no, n, 0, ☐, off or disabled (off); \
+     the settings page's checkbox HTML (<input type=\"checkbox\"/>, ticked when it carries `checked`); \
+     or an empty cell (unknown)";
 
 /// The date forms accepted.
 const DATE_FORMS: &str = "a date such as 2024-03-31, a UTC time such as 2024-03-31 14:05 or \
@@ -38,17 +39,23 @@ fn invalid(loc: &SourceLocation, value: &str, expected: impl Into<String>) -> In
     }
 }
 
-/// Parses a Password Access cell (an empty cell is `false`).
-pub(crate) fn password_access(text: &str, loc: &SourceLocation) -> Result<bool, IngestError> {
+/// Parses a Password Access cell: `Some` when it states the access, `None`
+/// for an empty cell. An empty cell is unknown, never "no": a browser's text
+/// copy of the settings page leaves every checkbox cell empty, ticked or not.
+pub(crate) fn password_access(
+    text: &str,
+    loc: &SourceLocation,
+) -> Result<Option<bool>, IngestError> {
     let value = text.trim();
     if let Some(checked) = checkbox_html(value) {
-        return Ok(checked);
+        return Ok(Some(checked));
     }
     match value.to_lowercase().as_str() {
+        "" => Ok(None),
         "true" | "yes" | "y" | "1" | "x" | "✓" | "✔" | "☑" | "checked" | "on" | "enabled" => {
-            Ok(true)
+            Ok(Some(true))
         }
-        "" | "false" | "no" | "n" | "0" | "☐" | "off" | "disabled" => Ok(false),
+        "false" | "no" | "n" | "0" | "☐" | "off" | "disabled" => Ok(Some(false)),
         _ => Err(invalid(loc, value, PASSWORD_ACCESS_EXPECTED)),
     }
 }
@@ -197,8 +204,24 @@ mod tests {
             (r#"<input type="checkbox" class="unchecked">"#, false),
             (r#"<input type="checkbox" title="checked">"#, false),
         ] {
-            assert_eq!(password_access(html, &loc()).unwrap(), ticked, "{html}");
+            assert_eq!(
+                password_access(html, &loc()).unwrap(),
+                Some(ticked),
+                "{html}"
+            );
         }
+    }
+
+    #[test]
+    fn an_empty_password_access_cell_is_unknown_not_no() {
+        for empty in ["", "  ", "\t"] {
+            assert_eq!(password_access(empty, &loc()).unwrap(), None, "{empty:?}");
+        }
+        assert_eq!(password_access("no", &loc()).unwrap(), Some(false));
+        assert_eq!(password_access("☐", &loc()).unwrap(), Some(false));
+        assert_eq!(password_access(" Yes ", &loc()).unwrap(), Some(true));
+        let err = password_access("maybe", &loc()).unwrap_err().to_string();
+        assert!(err.contains("an empty cell (unknown)"), "{err}");
     }
 
     #[test]

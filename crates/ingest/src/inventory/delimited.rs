@@ -44,7 +44,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
             .collect();
         table.read_row(&mut collector, row, &cells, &[])?;
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// The 1-based line of a double quote that opens a quoted cell and is never

@@ -140,7 +140,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
             }
         }
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// A cell of the read table: where it is and the keys its value held.

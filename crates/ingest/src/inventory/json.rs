@@ -130,7 +130,7 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
         *map = cleaned;
         add_entry(map, row, &mut collector)?;
     }
-    Ok(collector.finish())
+    collector.finish()
 }
 
 /// Reads one entry's fields into a row and adds it.

@@ -11,7 +11,7 @@ use super::{Cell, Collector, FieldCell, Row};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::redact::redact_secrets;
-use crate::tabular::quoted_list;
+use crate::tabular::{normalise, quoted_list};
 
 /// The header row: column labels and which column gives which field.
 struct Header {
@@ -113,7 +113,11 @@ impl Table {
             return Ok(());
         }
         let Some(header) = &self.header else {
-            self.header = Some(Header::read(collector.place(), row, cells)?);
+            let header = Header::read(collector.place(), row, cells)?;
+            if header.labels.iter().any(|l| normalise(l) == "actions") {
+                collector.settings_page();
+            }
+            self.header = Some(header);
             return Ok(());
         };
         if let Some((i, extra)) = cells
@@ -145,8 +149,44 @@ impl Table {
             .map(AsRef::as_ref)
             .chain(hints.iter().map(String::as_str));
         if parsed.is_entry_form(texts) {
+            collector.settings_page();
             return Ok(());
         }
+        let read_by_field = |i: usize| header.fields.contains(&Some(i));
+        if cells
+            .iter()
+            .enumerate()
+            .any(|(i, c)| !read_by_field(i) && is_key_actions(c.as_ref()))
+        {
+            collector.settings_page();
+        }
         collector.add_row(&parsed)
+    }
+}
+
+/// True for the text of the settings page's action buttons: the words
+/// Pause, Activate and Revoke only (`Pause Revoke`).
+fn is_key_actions(cell: &str) -> bool {
+    let mut words = cell.split_whitespace().peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            ["pause", "activate", "revoke"]
+                .iter()
+                .any(|a| w.eq_ignore_ascii_case(a))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_actions_are_the_buttons_words_only() {
+        for cell in ["Revoke", "Pause Revoke", " activate\nREVOKE "] {
+            assert!(is_key_actions(cell), "{cell:?}");
+        }
+        for cell in ["", "  ", "Revoke soon", "Generate API Key", "yes"] {
+            assert!(!is_key_actions(cell), "{cell:?}");
+        }
     }
 }

@@ -198,7 +198,7 @@ fn checked_variants_and_text_cells() {
         ("  ✔  ", Some(true)),
         ("<span>Yes</span>", Some(true)),
         ("No", Some(false)),
-        ("", Some(false)),
+        ("", None),
     ];
     let html: String = rows
         .iter()
@@ -213,12 +213,12 @@ fn checked_variants_and_text_cells() {
 #[test]
 fn names_from_fields_entities_and_whitespace() {
     let rows = "\
-        <tr><td><input type=\"text\" value=\"Datto RMM   sync\"></td><td></td><td></td><td></td></tr>\
-        <tr><td>\n\t  Backup &amp; DR&nbsp;&nbsp;script\n </td><td></td><td></td><td></td></tr>\
-        <tr><td>Caf&eacute; &lt;ops&gt; &#x263A; &#9731;</td><td></td><td></td><td></td></tr>\
-        <tr><td><a href=\"/keys/4\"><strong>Hudu</strong> <em>migration</em></a></td><td></td><td></td><td></td></tr>\
-        <tr><td>Visible<input type=\"hidden\" value=\"hidden id\"></td><td></td><td></td><td></td></tr>\
-        <tr><td><div>Two</div><div>lines</div></td><td></td><td></td><td></td></tr>";
+        <tr><td><input type=\"text\" value=\"Datto RMM   sync\"></td><td></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td>\n\t  Backup &amp; DR&nbsp;&nbsp;script\n </td><td></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td>Caf&eacute; &lt;ops&gt; &#x263A; &#9731;</td><td></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td><a href=\"/keys/4\"><strong>Hudu</strong> <em>migration</em></a></td><td></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td>Visible<input type=\"hidden\" value=\"hidden id\"></td><td></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td><div>Two</div><div>lines</div></td><td></td><td><input type=checkbox></td><td></td></tr>";
     let parsed = parse("page.html", &page(rows));
     assert_eq!(
         names(&parsed),
@@ -236,9 +236,9 @@ fn names_from_fields_entities_and_whitespace() {
 #[test]
 fn key_cells_in_spans_code_and_pieces() {
     let rows = "\
-        <tr><td>a</td><td><code>\n  ITG.0123456789abcdef0123456789abcdef.*****\n</code></td><td></td><td></td></tr>\
-        <tr><td>b</td><td><span>ITG.fedcba9876543210fedcba9876543210</span><span>.*****</span></td><td></td><td></td></tr>\
-        <tr><td>c</td><td>ITG.deadbeefdeadbeefdeadbeefdeadbeef.*****<button>Copy</button></td><td></td><td></td></tr>";
+        <tr><td>a</td><td><code>\n  ITG.0123456789abcdef0123456789abcdef.*****\n</code></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td>b</td><td><span>ITG.fedcba9876543210fedcba9876543210</span><span>.*****</span></td><td><input type=checkbox></td><td></td></tr>\
+        <tr><td>c</td><td>ITG.deadbeefdeadbeefdeadbeefdeadbeef.*****<button>Copy</button></td><td><input type=checkbox></td><td></td></tr>";
     let parsed = parse("page.html", &page(rows));
     assert_eq!(
         fingerprints(&parsed),
@@ -256,7 +256,7 @@ fn entry_form_message_and_empty_rows_are_skipped() {
         <tr><td colspan=\"4\">No API keys yet</td></tr>\
         <tr><td></td><td> </td><td>&nbsp;</td><td></td></tr>\
         <tr></tr>\
-        <tr><td>Halo</td><td></td><td></td><td><button>Revoke</button></td></tr>\
+        <tr><td>Halo</td><td></td><td><input type=\"checkbox\"></td><td><button>Revoke</button></td></tr>\
         <tr><td><input placeholder=\"Enter Name\" value=\"\"></td><td></td><td><input type=\"checkbox\"></td><td></td></tr>\
         <tr><td><input></td><td></td><td><input type=\"checkbox\"></td><td><button type=\"submit\">Generate API Key</button></td></tr>\
         <tr><td>Enter Name</td><td></td><td></td><td></td></tr>";
@@ -456,7 +456,7 @@ fn deep_nesting_and_many_tables_do_not_overflow() {
     let depth = 50_000;
     let cell = format!("{}Deep{}", "<span>".repeat(depth), "</span>".repeat(depth));
     let text = page(&format!(
-        "<tr><td>{cell}</td><td></td><td></td><td></td></tr>"
+        "<tr><td>{cell}</td><td></td><td><input type=checkbox></td><td></td></tr>"
     ));
     assert_eq!(names(&parse("page.html", &text)), ["Deep"]);
     let nested = format!(

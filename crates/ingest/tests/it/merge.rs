@@ -21,14 +21,17 @@ const HALO: &str = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 #[test]
 fn settings_paste_and_owner_list_merge_by_name() {
-    let inventory =
-        load_inventories(&[fixture("settings-page-paste.tsv"), fixture("owners.csv")]).unwrap();
+    let inventory = load_inventories(&[
+        fixture("settings-page-paste-filled.tsv"),
+        fixture("owners.csv"),
+    ])
+    .unwrap();
     assert_eq!(inventory.files.len(), 2);
     assert_eq!(inventory.files[0].format, "tsv");
     assert_eq!(inventory.files[1].format, "csv");
     assert_eq!(
         inventory.keys.len(),
-        6,
+        7,
         "every owners.csv row matched a pasted key"
     );
     let halo = &inventory.keys[0];
@@ -42,7 +45,11 @@ fn settings_paste_and_owner_list_merge_by_name() {
     assert_eq!(inventory.keys[2].last_used, LastUse::Never);
     assert_eq!(halo.sources.len(), 2);
     assert_eq!(halo.sources[0].row, Some(2));
-    assert!(halo.sources[0].file.ends_with("settings-page-paste.tsv"));
+    assert!(
+        halo.sources[0]
+            .file
+            .ends_with("settings-page-paste-filled.tsv")
+    );
     assert!(halo.sources[1].file.ends_with("owners.csv"));
 }
 

@@ -1,7 +1,7 @@
 //! Parsing inventories: formats, the settings-page paste and cell values.
 
 use chrono::{TimeZone, Utc};
-use keyaudit_ingest::{ParsedInventory, parse_inventory};
+use keyaudit_ingest::{IngestError, ParsedInventory, parse_inventory};
 use keyaudit_model::{ApiKey, KeyState, LastUse, SourceLocation};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -25,15 +25,78 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> chrono::DateTime<Utc
 }
 
 #[test]
-fn settings_page_paste_works_as_is() {
-    let parsed = parse_inventory(
+fn a_browser_copy_of_the_settings_page_is_refused() {
+    // What a browser puts on the clipboard: checkbox cells are empty, ticked
+    // or not.
+    let err = parse_inventory(
         "settings-page-paste.tsv",
         &fixture("settings-page-paste.tsv"),
     )
+    .unwrap_err();
+    assert!(
+        matches!(err, IngestError::CheckboxStatesLost { keys: 7, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    for part in [
+        "settings-page-paste.tsv: ",
+        "states Password Access for none of its 7 keys",
+        "the browser dropped the checkbox states",
+        "keyaudit capture-snippet",
+        "fill the Password Access column with yes or no",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+}
+
+#[test]
+fn any_sign_of_the_settings_page_refuses_a_copy_without_states() {
+    let key = "ITG.0123456789abcdef0123456789abcdef.*****";
+    for (sign, text) in [
+        (
+            "an Actions column",
+            format!("Name\tKey\tPassword Access\tActions\nHalo\t{key}\t\t\n"),
+        ),
+        (
+            "the buttons of a key",
+            format!("Name\tKey\tPassword Access\t\nHalo\t{key}\t\tPause Revoke\n"),
+        ),
+        (
+            "the entry-form row",
+            format!("Name\tKey\tPassword Access\nHalo\t{key}\t\n\t\t\n\t\tGenerate API Key\n"),
+        ),
+        (
+            "no Password Access column at all",
+            format!("Name\tKey\tActions\nHalo\t{key}\tRevoke\n"),
+        ),
+    ] {
+        let err = parse_inventory("paste.tsv", text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, IngestError::CheckboxStatesLost { keys: 1, .. }),
+            "{sign}: {err}"
+        );
+    }
+    // One stated cell is enough: the others are unknown, not refused.
+    let parsed = parse(
+        "paste.tsv",
+        &format!(
+            "Name\tKey\tPassword Access\tActions\nHalo\t{key}\tno\tRevoke\nDatto\t\t\tRevoke\n"
+        ),
+    );
+    let access: Vec<Option<bool>> = parsed.keys.iter().map(|k| k.password_access).collect();
+    assert_eq!(access, [Some(false), None]);
+}
+
+#[test]
+fn a_copy_with_password_access_filled_in_by_hand_is_read() {
+    let parsed = parse_inventory(
+        "settings-page-paste-filled.tsv",
+        &fixture("settings-page-paste-filled.tsv"),
+    )
     .unwrap();
     assert_eq!(parsed.file.format, "tsv");
-    assert_eq!(parsed.file.path, "settings-page-paste.tsv");
-    assert_eq!(parsed.file.keys, 6, "the entry-form row is not a key");
+    assert_eq!(parsed.file.path, "settings-page-paste-filled.tsv");
+    assert_eq!(parsed.file.keys, 7, "the entry-form row is not a key");
     let names: Vec<&str> = parsed.keys.iter().map(|k| k.name.as_str()).collect();
     assert_eq!(
         names,
@@ -43,7 +106,8 @@ fn settings_page_paste_works_as_is() {
             "Hudu migration",
             "BrightGauge dashboards",
             "Backup script (J. Smith)",
-            "test"
+            "test",
+            "Liongard inspector"
         ]
     );
     let access: Vec<Option<bool>> = parsed.keys.iter().map(|k| k.password_access).collect();
@@ -55,8 +119,10 @@ fn settings_page_paste_works_as_is() {
             Some(true),
             Some(false),
             Some(false),
-            Some(true)
-        ]
+            Some(true),
+            None
+        ],
+        "the cell left empty is unknown"
     );
     assert_eq!(
         fp(&parsed.keys[0]),
@@ -72,15 +138,57 @@ fn settings_page_paste_works_as_is() {
     );
     assert_eq!(
         parsed.keys[2].sources,
-        [SourceLocation::row("settings-page-paste.tsv", 4)]
+        [SourceLocation::row("settings-page-paste-filled.tsv", 4)]
     );
     assert!(parsed.exposures.is_empty());
     assert!(parsed.diagnostics.is_empty());
 }
 
 #[test]
+fn the_capture_snippets_output_is_an_inventory() {
+    // The format `keyaudit capture-snippet` copies: Name, Key, Password
+    // Access (yes/no from the live checkbox), State (active/paused).
+    let parsed = parse_inventory("api-keys.tsv", &fixture("capture-snippet.tsv")).unwrap();
+    assert_eq!(parsed.file.format, "tsv");
+    let read: Vec<(&str, Option<bool>, KeyState)> = parsed
+        .keys
+        .iter()
+        .map(|k| (k.name.as_str(), k.password_access, k.state))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("HaloPSA Integration", Some(true), KeyState::Active),
+            ("Datto RMM sync", Some(false), KeyState::Active),
+            ("Hudu migration", Some(true), KeyState::Active),
+            (
+                "Backup & DR script (J. Smith)",
+                Some(false),
+                KeyState::Active
+            ),
+            ("Liongard inspector", Some(true), KeyState::Paused),
+        ]
+    );
+    assert!(parsed.keys.iter().all(|k| k.fingerprint.is_some()));
+    assert!(parsed.exposures.is_empty() && parsed.diagnostics.is_empty());
+}
+
+#[test]
+fn an_empty_password_access_cell_in_a_kept_csv_is_unknown() {
+    let parsed = parse(
+        "keys.csv",
+        "Name,Key,Password Access\nHalo,ITG.0123456789abcdef0123456789abcdef,\nDatto,,no\n",
+    );
+    assert_eq!(parsed.keys[0].password_access, None, "empty is not `no`");
+    assert_eq!(parsed.keys[1].password_access, Some(false));
+    // Without the column, nothing is said either.
+    let parsed = parse("keys.csv", "Name,Owner\nHalo,J. Smith\n");
+    assert_eq!(parsed.keys[0].password_access, None);
+}
+
+#[test]
 fn entry_form_row_is_skipped_by_name_or_by_button() {
-    let text = "Name\tKey\tActions\nHaloPSA Integration\t\tRevoke\n enter name \t\t\n\t\t generate api key \n";
+    let text = "Name\tKey\tPassword Access\tActions\nHaloPSA Integration\t\tno\tRevoke\n enter name \t\t\t\n\t\t\t generate api key \n";
     let parsed = parse("paste.tsv", text);
     assert_eq!(parsed.keys.len(), 1);
     // A row named "Enter Name" that has a key is a key.
@@ -229,7 +337,7 @@ fn same_name_without_fingerprint_gives_two_keys() {
 fn unknown_columns_are_ignored() {
     let parsed = parse(
         "x.csv",
-        "Id,Name,Actions,Whatever\n7,HaloPSA Integration,Revoke,{\"x\": 1}\n",
+        "Id,Name,Actions,Passwords,Whatever\n7,HaloPSA Integration,Revoke,no,{\"x\": 1}\n",
     );
     assert_eq!(parsed.keys.len(), 1);
     assert_eq!(parsed.keys[0].name, "HaloPSA Integration");
@@ -263,15 +371,18 @@ fn every_password_access_form() {
         "☐",
         "off",
         "disabled",
-        "",
-        "   ",
         "<input type=\"checkbox\"/>",
     ];
-    for (cells, expected) in [(&on[..], true), (&off[..], false)] {
+    let unknown = ["", "   "];
+    for (cells, expected) in [
+        (&on[..], Some(true)),
+        (&off[..], Some(false)),
+        (&unknown[..], None),
+    ] {
         for cell in cells {
             let text = format!("Name\tPassword Access\nHaloPSA Integration\t{cell}\n");
             let parsed = parse("pa.tsv", &text);
-            assert_eq!(parsed.keys[0].password_access, Some(expected), "{cell:?}");
+            assert_eq!(parsed.keys[0].password_access, expected, "{cell:?}");
         }
     }
     let absent = parse("pa.csv", "Name\nHaloPSA Integration\n");

@@ -405,7 +405,7 @@ fn csv_findings_take_key_facts_from_the_key_record() {
     assert_eq!(never[col("days_idle")], "");
     let unknown = row("no-usage-evidence:21f0c88c7f08");
     assert_eq!(unknown[col("last_used_at")], "");
-    assert_eq!(unknown[col("password_access")], "");
+    assert_eq!(unknown[col("password_access")], "unknown");
     assert_eq!(unknown[col("key_fingerprint")], "");
 }
 
@@ -420,7 +420,7 @@ fn csv_findings_fall_back_to_evidence_without_a_key_record() {
         .unwrap();
     assert_eq!(idle[7], "2026-09-01T14:32:10Z");
     assert_eq!(idle[8], "85");
-    assert_eq!(idle[9], "");
+    assert_eq!(idle[9], "unknown", "no key record says");
 }
 
 #[test]
@@ -1922,4 +1922,47 @@ fn annotate_marks_deltas_that_every_format_shows() {
     assert_eq!(deltas.iter().filter(|d| **d == "improved").count(), 1);
     let table = rendered(&report, Format::Table, View::Findings, &PLAIN);
     assert!(table.contains("│ Severity     ┆ Change    ┆"), "{table}");
+}
+
+// ---- unknown Password Access -------------------------------------------------
+
+#[test]
+fn unknown_password_access_reads_unknown_in_every_view() {
+    let report = fixture();
+    let key = report
+        .keys
+        .iter()
+        .find(|k| k.password_access.is_none())
+        .expect("the fixture has a key whose Password Access is unknown");
+    // CSV, both views: `unknown`, never an empty cell (which reads as "no").
+    for view in [View::Keys, View::Findings] {
+        let out = rendered(&report, Format::Csv, view, &PLAIN);
+        let mut reader = ::csv::Reader::from_reader(out.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let mut seen = 0;
+        for row in reader.records() {
+            let row = row.unwrap();
+            if row[at("key_name")] == key.name {
+                assert_eq!(&row[at("password_access")], "unknown", "{view}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{view}: no row for the key");
+    }
+    for format in [Format::Table, Format::Markdown, Format::Html] {
+        let out = rendered(&report, format, View::Keys, &PLAIN);
+        assert!(out.contains("unknown"), "{format:?}");
+    }
+    // OCSF: `null` (the JSON contract's unknown), present rather than left out.
+    let events = ocsf_events(&report);
+    let of_key: Vec<_> = events
+        .iter()
+        .filter(|e| e["resources"][0]["data"]["key_id"] == key.id.as_str())
+        .collect();
+    assert!(!of_key.is_empty());
+    for event in of_key {
+        let data = event["resources"][0]["data"].as_object().unwrap();
+        assert_eq!(data.get("password_access"), Some(&serde_json::Value::Null));
+    }
 }

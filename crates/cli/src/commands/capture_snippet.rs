@@ -1,0 +1,125 @@
+//! `keyaudit capture-snippet`: the browser-console snippet that reads the
+//! live API Keys settings page into a TSV inventory. The snippet itself is
+//! `capture_snippet.js`, beside this file, so that it can be reviewed as it
+//! runs.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::CaptureSnippetArgs;
+use crate::output;
+
+/// The snippet: one JavaScript expression whose value is the inventory.
+const SNIPPET: &str = include_str!("capture_snippet.js");
+
+/// Runs `keyaudit capture-snippet`.
+pub fn run(args: CaptureSnippetArgs) -> Result<ExitCode> {
+    let text = if args.bookmarklet {
+        format!("{}\n", bookmarklet(SNIPPET))
+    } else {
+        SNIPPET.to_string()
+    };
+    output::write_stdout(|out| out.write_all(text.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The snippet as a `javascript:` URL. A bookmark has no console `copy()`,
+/// so the URL puts the text on the clipboard itself and says how many keys
+/// it copied (or, when the browser refuses the clipboard, logs the text to
+/// the console). `void` keeps the page as it is: a `javascript:` URL whose
+/// value is a string would replace the page with it.
+pub fn bookmarklet(snippet: &str) -> String {
+    let code: Vec<&str> = snippet
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect();
+    let script = format!(
+        "void((tsv) => navigator.clipboard.writeText(tsv).then(\n\
+         () => alert(`keyaudit: copied ${{tsv.trim().split(\"\\n\").length - 1}} keys; paste them into a file such as api-keys.tsv`),\n\
+         () => {{ console.log(tsv); alert(\"keyaudit: the browser refused the clipboard; copy the inventory from the console (F12)\"); }}\n\
+         ))({})",
+        code.join("\n")
+    );
+    let mut url = String::from("javascript:");
+    for byte in script.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(url, "%{byte:02X}");
+        }
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Percent-decodes a URL's text.
+    fn decode(url: &str) -> String {
+        let bytes = url.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_bookmarklet_is_the_snippet_without_comments_in_a_void() {
+        let url = bookmarklet(SNIPPET);
+        let script = decode(url.strip_prefix("javascript:").unwrap());
+        assert!(script.starts_with("void((tsv) => navigator.clipboard.writeText(tsv)"));
+        assert!(script.ends_with("})())"), "{script}");
+        assert!(!script.lines().any(|l| l.trim_start().starts_with("//")));
+        assert!(script.contains("box.checked ? \"yes\" : \"no\""));
+        // Nothing a URL could take for a delimiter or an escape is left bare.
+        assert!(
+            url.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%:".contains(&b))
+        );
+    }
+
+    #[test]
+    fn the_snippet_is_one_expression_that_reads_the_live_state() {
+        let code = SNIPPET.trim_end();
+        let body: Vec<&str> = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        assert_eq!(body.first(), Some(&"(() => {"));
+        assert_eq!(body.last(), Some(&"})()"));
+        // The live property, never the attribute.
+        assert!(code.contains(".checked"));
+        assert!(!code.contains("getAttribute(\"checked\")"));
+        // Reads and returns; never sends, stores or writes.
+        for banned in [
+            "fetch(",
+            "XMLHttpRequest",
+            "sendBeacon",
+            "WebSocket",
+            "localStorage",
+            "sessionStorage",
+            "document.cookie",
+            "innerHTML",
+            ".click(",
+            "setAttribute",
+            "appendChild",
+            ".remove(",
+        ] {
+            assert!(!code.contains(banned), "{banned}");
+        }
+    }
+}
