@@ -86,7 +86,7 @@ macro_rules! table {
         }
     ) => {
         $(#[doc = $doc])*
-        #[derive(Debug)]
+        #[derive(Debug, Default)]
         pub(crate) struct $name {
             $( $(#[doc = $field_doc])+ pub(crate) $field: Option<Field<<$kind as Kind>::Value>>, )+
         }

@@ -39,8 +39,9 @@ impl RawPolicy {
         let idle = validate_idle(w, table(self.idle), defaults.map(|d| &d.idle));
         let naming = validate_naming(w, table(self.naming), defaults.map(|d| &d.naming));
         let rotation = validate_rotation(w, table(self.rotation), defaults.map(|d| &d.rotation));
-        let allow = table(self.password_access)
-            .and_then(|(_, raw): (_, RawPasswordAccess)| raw.allow)
+        let (_, password_access) = table(self.password_access);
+        let allow = password_access
+            .and_then(|raw: RawPasswordAccess| raw.allow)
             .map(|field| entries(w, field, validate_allowance));
         let bindings = self.bind.map(|field| entries(w, field, validate_binding));
         let mutes = self.mute.map(|field| entries(w, field, validate_mute));
@@ -65,10 +66,14 @@ impl RawPolicy {
     }
 }
 
-/// A table as written: its place and its fields; `None` when it is not
-/// written or is not a table (reported).
-fn table<T>(field: Option<Field<T>>) -> Option<(Range<usize>, T)> {
-    field.and_then(|field| field.value.map(|value| (field.at, value)))
+/// A table as written: its place (the start of the file when it is not
+/// written) and its fields (none when it is not written or is not a table,
+/// which was reported).
+fn table<T>(field: Option<Field<T>>) -> (Range<usize>, Option<T>) {
+    match field {
+        Some(field) => (field.at, field.value),
+        None => (0..0, None),
+    }
 }
 
 /// The value a list setting is in force with: the entries written (`None`
@@ -127,74 +132,63 @@ fn setting<T>(
 
 fn validate_idle(
     w: &mut Walker<'_>,
-    raw: Option<(Range<usize>, RawIdle)>,
+    (span, raw): (Range<usize>, Option<RawIdle>),
     defaults: Option<&IdlePolicy>,
 ) -> Option<IdlePolicy> {
-    let (span, raw) = match raw {
-        Some((span, raw)) => (span, Some(raw)),
-        None => (0..0, None),
-    };
-    let field = |pick: fn(&RawIdle) -> Option<&Field<i64>>| raw.as_ref().and_then(pick);
-    let warn = field(|r| r.warn_after_days.as_ref());
-    let high = field(|r| r.high_after_days.as_ref());
-    let revoke = field(|r| r.revoke_after_days.as_ref());
-    let grace = field(|r| r.never_used_grace_days.as_ref());
-    let label = RawIdle::LABEL;
-    let mut resolve = |field: Option<&Field<i64>>, default, name| {
-        setting(w, field.map(|f| f.value), default, name, label, &span)
+    let raw = raw.unwrap_or_default();
+    // (name, where it is written, the value in force)
+    let mut value = |name, field: &Option<Field<i64>>, default: fn(&IdlePolicy) -> i64| {
+        let written = field.as_ref().map(|f| f.value);
+        let value = setting(
+            w,
+            written,
+            defaults.map(default),
+            name,
+            RawIdle::LABEL,
+            &span,
+        );
+        (name, field.as_ref().map(|f| f.at.clone()), value)
     };
     let thresholds = [
-        (
-            "warn_after_days",
-            warn,
-            resolve(warn, defaults.map(|d| d.warn_after_days), "warn_after_days"),
-        ),
-        (
-            "high_after_days",
-            high,
-            resolve(high, defaults.map(|d| d.high_after_days), "high_after_days"),
-        ),
-        (
-            "revoke_after_days",
-            revoke,
-            resolve(
-                revoke,
-                defaults.map(|d| d.revoke_after_days),
-                "revoke_after_days",
-            ),
-        ),
+        value("warn_after_days", &raw.warn_after_days, |d| {
+            d.warn_after_days
+        }),
+        value("high_after_days", &raw.high_after_days, |d| {
+            d.high_after_days
+        }),
+        value("revoke_after_days", &raw.revoke_after_days, |d| {
+            d.revoke_after_days
+        }),
     ];
-    let grace = resolve(
-        grace,
-        defaults.map(|d| d.never_used_grace_days),
-        "never_used_grace_days",
-    );
+    let (_, _, grace) = value("never_used_grace_days", &raw.never_used_grace_days, |d| {
+        d.never_used_grace_days
+    });
+    // A threshold that did not read was reported: it is not compared.
     for pair in thresholds.windows(2) {
         let [
-            (low_name, low_field, Some(low)),
-            (high_name, high_field, Some(high)),
+            (low_name, low_at, Some(low)),
+            (high_name, high_at, Some(high)),
         ] = pair
         else {
+            continue;
+        };
+        // Point at the value written (the later one when both are); two
+        // defaults out of order are not the file's mistake.
+        let Some(at) = high_at.clone().or_else(|| low_at.clone()) else {
             continue;
         };
         if low <= high {
             continue;
         }
-        // Point at the value written (the later one when both are); a
-        // threshold at its default has no place.
-        let written = |field: &Option<&Field<i64>>| field.map(|f| f.at.clone());
-        let Some(at) = written(high_field).or_else(|| written(low_field)) else {
-            continue;
-        };
-        let tag = |field: &Option<&Field<i64>>| if field.is_some() { "" } else { ", the default" };
+        let tag = |at: &Option<_>| if at.is_some() { "" } else { ", the default" };
         w.error(
             at,
             PolicyErrorKind::InvalidValue,
             format!(
                 "`{low_name}` ({low}{}) must not be greater than `{high_name}` ({high}{}); \
                  [idle] needs warn_after_days <= high_after_days <= revoke_after_days",
-                tag(low_field),
-                tag(high_field),
+                tag(low_at),
+                tag(high_at),
             ),
         );
     }
@@ -209,14 +203,11 @@ fn validate_idle(
 
 fn validate_naming(
     w: &mut Walker<'_>,
-    raw: Option<(Range<usize>, RawNaming)>,
+    (span, raw): (Range<usize>, Option<RawNaming>),
     defaults: Option<&NamingPolicy>,
 ) -> Option<NamingPolicy> {
-    let (span, raw) = match raw {
-        Some((span, raw)) => (span, Some(raw)),
-        None => (0..0, None),
-    };
-    let generic_names = match raw.as_ref().and_then(|r| r.generic_names.as_ref()) {
+    let raw = raw.unwrap_or_default();
+    let generic_names = match &raw.generic_names {
         Some(field) => field.value.as_ref().map(|names| {
             names
                 .iter()
@@ -241,15 +232,14 @@ fn validate_naming(
     };
     let min_length = setting(
         w,
-        raw.as_ref()
-            .and_then(|r| r.min_length.as_ref())
+        raw.min_length
             .map(|f| f.value.map(|n| usize::try_from(n).unwrap_or(usize::MAX))),
         defaults.map(|d| d.min_length),
         "min_length",
         RawNaming::LABEL,
         &span,
     );
-    let pattern = match raw.as_ref().and_then(|r| r.pattern.as_ref()) {
+    let pattern = match &raw.pattern {
         Some(field) => field
             .value
             .as_ref()
@@ -307,18 +297,12 @@ fn regex_error(error: &regex::Error, pattern: &str) -> String {
 
 fn validate_rotation(
     w: &mut Walker<'_>,
-    raw: Option<(Range<usize>, RawRotation)>,
+    (span, raw): (Range<usize>, Option<RawRotation>),
     defaults: Option<&RotationPolicy>,
 ) -> Option<RotationPolicy> {
-    let (span, raw) = match raw {
-        Some((span, raw)) => (span, Some(raw)),
-        None => (0..0, None),
-    };
     let max_age_days = setting(
         w,
-        raw.as_ref()
-            .and_then(|r| r.max_age_days.as_ref())
-            .map(|f| f.value),
+        raw.unwrap_or_default().max_age_days.map(|f| f.value),
         defaults.map(|d| d.max_age_days),
         "max_age_days",
         RawRotation::LABEL,
