@@ -13,7 +13,7 @@
 //!
 //! Defaults are not declared here: they are the values of
 //! [`DEFAULT_POLICY_TOML`](super::DEFAULT_POLICY_TOML), the file
-//! `keyaudit init` writes (see [`super::defaults`]).
+//! `keyaudit init` writes, parsed like any policy (see the `policy` module).
 //!
 //! To add a setting: add a field to its table below (its type says how it
 //! reads), its rule in [`validate`](super::validate), its field in the
