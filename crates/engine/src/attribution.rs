@@ -544,7 +544,7 @@ pub(crate) fn unmatched_bindings(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<D
         .map(|binding| {
             let location = policy.source().map(|file| SourceLocation {
                 file: file.to_string(),
-                row: binding.line,
+                row: binding.line.get(),
                 column: None,
             });
             Diagnostic::warning(

@@ -63,5 +63,6 @@ pub use error::{PolicyError, PolicyErrorKind, PolicyErrors};
 pub use naming::BUILTIN_GENERIC_NAMES;
 pub use policy::{
     Binding, DEFAULT_POLICY_TOML, IdlePolicy, IpPattern, MuteTarget, NamingPattern, NamingPolicy,
-    PasswordAccessPolicy, PasswordAllowance, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
+    PasswordAccessPolicy, PasswordAllowance, PolicyLine, PolicyMute, RotationPolicy, ValidPolicy,
+    parse_policy,
 };

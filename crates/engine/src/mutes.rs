@@ -71,7 +71,7 @@ impl<'a> Mutes<'a> {
     fn duplicate(&self, finding: &Finding, matching: &[usize]) -> Diagnostic {
         let lines: Option<Vec<String>> = matching
             .iter()
-            .map(|&i| self.policy.mutes[i].line.map(|line| line.to_string()))
+            .map(|&i| self.policy.mutes[i].line.get().map(|line| line.to_string()))
             .collect();
         let places = match lines {
             Some(lines) => format!("lines {}", join_and(&lines)),
@@ -127,7 +127,7 @@ impl<'a> Mutes<'a> {
     fn location(&self, i: usize) -> Option<SourceLocation> {
         self.policy.source().map(|file| SourceLocation {
             file: file.to_string(),
-            row: self.policy.mutes[i].line,
+            row: self.policy.mutes[i].line.get(),
             column: None,
         })
     }

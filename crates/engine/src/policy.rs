@@ -2,12 +2,27 @@
 //! Access allowances, bindings of activity-log events to keys, mutes and
 //! severity overrides.
 //!
-//! Parsing has two steps, as cargo-deny's configuration does: the text is
-//! parsed into a raw TOML tree that keeps every value's place, then a small
-//! schema walks that tree into a [`ValidPolicy`], collecting every error
-//! (with its line and column) before failing.
+//! Parsing has two passes, as cargo-deny's configuration does (`cfg.rs`,
+//! then `validate()` into a `ValidConfig`): the text is parsed into a
+//! span-preserving TOML tree and read into the raw tables of [`schema`],
+//! where each table, its keys and their types are declared once; then
+//! [`validate`] turns the raw tables into a [`ValidPolicy`]. Both passes
+//! report every error (with its line and column) to one list, and the parse
+//! fails only at the end, with all of them.
+//!
+//! Defaults are declared once, in `policy/default.toml`: the commented
+//! policy that `keyaudit init` writes ([`DEFAULT_POLICY_TOML`]). It is
+//! parsed like any policy (once, on first use) and [`ValidPolicy::default()`]
+//! is the result; a policy file that leaves a setting out gets the value
+//! written there. The code holds no default value of its own, so the file
+//! `init` writes and the values in force without a policy cannot disagree.
+//! When the defaults themselves are read, nothing lies beneath them: every
+//! setting that is not a list or optional must be written, or the defaults
+//! do not parse (a unit test parses them).
 
 mod bind;
+mod schema;
+mod validate;
 mod walker;
 
 use std::borrow::Cow;
@@ -22,25 +37,40 @@ use keyaudit_model::{
 };
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
 use crate::error::{PolicyErrorKind, PolicyErrors};
 use crate::naming;
 use crate::rules;
-use walker::{Item, Walker};
+use schema::RawPolicy;
+use walker::Walker;
 
 pub use bind::{Binding, IpPattern};
 pub(crate) use bind::{canonical_ip, mask_v4, mask_v6};
 
 /// The commented policy that `keyaudit init` writes: every setting at its
-/// default, each explained. It parses to [`ValidPolicy::default()`].
+/// default, each explained. It is where the defaults are declared:
+/// [`ValidPolicy::default()`] is what it parses to.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("policy/default.toml");
+
+/// The defaults: [`DEFAULT_POLICY_TOML`], parsed once.
+static DEFAULTS: LazyLock<ValidPolicy> = LazyLock::new(|| {
+    match parse("keyaudit.toml", DEFAULT_POLICY_TOML, None) {
+        Ok(policy) => ValidPolicy {
+            source: None,
+            sha256: None,
+            ..policy
+        },
+        // A unit test parses the built-in file; it holds no input.
+        Err(errors) => panic!("the built-in default policy does not parse:\n{errors}"),
+    }
+});
 
 /// A policy that parsed and validated. [`ValidPolicy::default()`] is the
 /// policy used when no policy file is given.
 ///
 /// Equality compares the settings only, not the file they came from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ValidPolicy {
     source: Option<String>,
     /// Lower-case hex SHA-256 of the policy text; `None` for the defaults.
@@ -119,6 +149,13 @@ impl ValidPolicy {
     }
 }
 
+impl Default for ValidPolicy {
+    /// The settings of [`DEFAULT_POLICY_TOML`], with no source.
+    fn default() -> Self {
+        DEFAULTS.clone()
+    }
+}
+
 impl PartialEq for ValidPolicy {
     fn eq(&self, other: &Self) -> bool {
         self.idle == other.idle
@@ -148,13 +185,9 @@ pub struct IdlePolicy {
 }
 
 impl Default for IdlePolicy {
+    /// The `[idle]` of [`DEFAULT_POLICY_TOML`].
     fn default() -> Self {
-        Self {
-            warn_after_days: 45,
-            high_after_days: 80,
-            revoke_after_days: 90,
-            never_used_grace_days: 7,
-        }
+        DEFAULTS.idle.clone()
     }
 }
 
@@ -170,12 +203,9 @@ pub struct NamingPolicy {
 }
 
 impl Default for NamingPolicy {
+    /// The `[naming]` of [`DEFAULT_POLICY_TOML`].
     fn default() -> Self {
-        Self {
-            generic_names: Vec::new(),
-            min_length: 4,
-            pattern: None,
-        }
+        DEFAULTS.naming.clone()
     }
 }
 
@@ -256,10 +286,47 @@ pub struct RotationPolicy {
 }
 
 impl Default for RotationPolicy {
+    /// The `[rotation]` of [`DEFAULT_POLICY_TOML`].
     fn default() -> Self {
-        Self { max_age_days: 365 }
+        DEFAULTS.rotation.clone()
     }
 }
+
+/// The line of an entry (an allowance, a binding, a mute) in the policy
+/// file; none for an entry made in code.
+///
+/// It says where an entry is written, not what it says: any two lines are
+/// equal, so that entries compare by their settings alone.
+///
+/// ```
+/// use keyaudit_engine::PolicyLine;
+///
+/// assert_eq!(PolicyLine::at(3).get(), Some(3));
+/// assert_eq!(PolicyLine::default().get(), None);
+/// assert_eq!(PolicyLine::at(3), PolicyLine::at(7));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PolicyLine(Option<usize>);
+
+impl PolicyLine {
+    /// The 1-based line `line`.
+    pub fn at(line: usize) -> Self {
+        Self(Some(line))
+    }
+
+    /// The 1-based line, when the entry came from a file.
+    pub fn get(self) -> Option<usize> {
+        self.0
+    }
+}
+
+impl PartialEq for PolicyLine {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for PolicyLine {}
 
 /// `[password_access]`: the allow-list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -269,9 +336,7 @@ pub struct PasswordAccessPolicy {
 }
 
 /// One `[[password_access.allow]]` entry: a key that may hold Password Access.
-///
-/// Equality ignores [`PasswordAllowance::line`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordAllowance {
     /// The key's name (compared ignoring case and surrounding spaces) or its
     /// fingerprint (`ITG.` + 32 hex digits, optionally with `.*****`).
@@ -281,16 +346,8 @@ pub struct PasswordAllowance {
     /// The day the allowance stops applying: on and after it, it is expired.
     pub expires: Option<NaiveDate>,
     /// The line of the entry in the policy file, when it came from one.
-    pub line: Option<usize>,
+    pub line: PolicyLine,
 }
-
-impl PartialEq for PasswordAllowance {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key && self.reason == other.reason && self.expires == other.expires
-    }
-}
-
-impl Eq for PasswordAllowance {}
 
 impl PasswordAllowance {
     /// True when the allowance names this key, by name or by fingerprint.
@@ -306,9 +363,7 @@ impl PasswordAllowance {
 }
 
 /// One `[[mute]]` entry: a finding accepted for a reason, until an expiry.
-///
-/// Equality ignores [`PolicyMute::line`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyMute {
     /// The rule whose finding is muted.
     pub rule: RuleCode,
@@ -319,7 +374,7 @@ pub struct PolicyMute {
     /// The day the mute stops applying: on and after it, the finding is open again.
     pub expires: Option<NaiveDate>,
     /// The line of the entry in the policy file, when it came from one.
-    pub line: Option<usize>,
+    pub line: PolicyLine,
 }
 
 /// What a [`PolicyMute`] names.
@@ -340,17 +395,6 @@ impl fmt::Display for MuteTarget {
         }
     }
 }
-
-impl PartialEq for PolicyMute {
-    fn eq(&self, other: &Self) -> bool {
-        self.rule == other.rule
-            && self.target == other.target
-            && self.reason == other.reason
-            && self.expires == other.expires
-    }
-}
-
-impl Eq for PolicyMute {}
 
 impl PolicyMute {
     /// True when the mute names this finding: same rule, and the key (by
@@ -451,6 +495,16 @@ fn parse_fingerprint(s: &str) -> Option<KeyFingerprint> {
 /// );
 /// ```
 pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyErrors> {
+    parse(source, text, Some(&DEFAULTS))
+}
+
+/// Parses and validates a policy over `defaults` (none when reading the
+/// defaults themselves).
+fn parse(
+    source: &str,
+    text: &str,
+    defaults: Option<&ValidPolicy>,
+) -> Result<ValidPolicy, PolicyErrors> {
     let original = text;
     let (redacted, exposures) = redact_full_keys(source, text);
     let text = redacted.as_ref();
@@ -469,42 +523,20 @@ pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyError
         });
     }
 
-    let digest = Sha256::digest(original.as_bytes());
-    let mut policy = ValidPolicy {
-        source: Some(source.to_string()),
-        sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
-        exposures,
-        ..ValidPolicy::default()
-    };
-    for (key, value) in document.get_ref().iter() {
-        let name = key.get_ref().as_ref();
-        match SECTIONS.iter().find(|section| section.name == name) {
-            Some(section) => (section.read)(&mut walker, value, &mut policy),
-            None => {
-                let valid = SECTIONS
-                    .iter()
-                    .map(|s| s.name)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let what = if value.get_ref().is_table() {
-                    format!("unknown table `[{name}]`")
-                } else {
-                    format!("unknown key `{name}` at the top level")
-                };
-                walker.error(
-                    key.span(),
-                    PolicyErrorKind::UnknownKey,
-                    format!("{what}; valid tables: {valid}"),
-                );
-            }
-        }
-    }
-
+    let raw = RawPolicy::read(&mut walker, &document);
+    let policy = raw.validate(&mut walker, defaults);
     let errors = walker.into_errors();
-    if errors.is_empty() {
-        Ok(policy)
-    } else {
-        Err(PolicyErrors { errors })
+    match policy {
+        Some(policy) if errors.is_empty() => {
+            let digest = Sha256::digest(original.as_bytes());
+            Ok(ValidPolicy {
+                source: Some(source.to_string()),
+                sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
+                exposures,
+                ..policy
+            })
+        }
+        _ => Err(PolicyErrors { errors }),
     }
 }
 
@@ -539,414 +571,6 @@ fn redact_full_keys<'t>(source: &str, text: &'t str) -> (Cow<'t, str>, Vec<Expos
     (redacted, exposures)
 }
 
-/// One top-level table of the policy and the function that reads it.
-struct Section {
-    name: &'static str,
-    read: fn(&mut Walker<'_>, &Item<'_>, &mut ValidPolicy),
-}
-
-/// The policy's schema: every top-level table. Add new tables here.
-const SECTIONS: &[Section] = &[
-    Section {
-        name: "idle",
-        read: read_idle,
-    },
-    Section {
-        name: "naming",
-        read: read_naming,
-    },
-    Section {
-        name: "rotation",
-        read: read_rotation,
-    },
-    Section {
-        name: "password_access",
-        read: read_password_access,
-    },
-    Section {
-        name: "bind",
-        read: bind::read_bindings,
-    },
-    Section {
-        name: "mute",
-        read: read_mutes,
-    },
-    Section {
-        name: "severity",
-        read: read_severity,
-    },
-];
-
-const POSITIVE: &str = "a positive integer";
-const NON_NEGATIVE: &str = "a non-negative integer";
-
-/// The place of the key `name` in `table`, if present.
-fn key_span(table: &DeTable<'_>, name: &str) -> Option<std::ops::Range<usize>> {
-    table
-        .iter()
-        .find(|(key, _)| key.get_ref().as_ref() == name)
-        .map(|(key, _)| key.span())
-}
-
-/// The value of `name` in `table`, if present.
-fn field<'a, 'i>(table: &'a DeTable<'i>, name: &str) -> Option<&'a Item<'i>> {
-    table
-        .iter()
-        .find(|(key, _)| key.get_ref().as_ref() == name)
-        .map(|(_, value)| value)
-}
-
-fn read_idle(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &[
-        "warn_after_days",
-        "high_after_days",
-        "revoke_after_days",
-        "never_used_grace_days",
-    ];
-    let Some(table) = w.as_table(item, "idle", "a table") else {
-        return;
-    };
-    w.check_keys(table, "[idle]", KEYS);
-    let mut read = |name: &str, min: i64, expected: &str| {
-        field(table, name).and_then(|value| w.integer(value, name, min, expected))
-    };
-    let warn = read("warn_after_days", 1, POSITIVE);
-    let high = read("high_after_days", 1, POSITIVE);
-    let revoke = read("revoke_after_days", 1, POSITIVE);
-    let grace = read("never_used_grace_days", 0, NON_NEGATIVE);
-
-    let idle = &mut policy.idle;
-    let thresholds = [
-        ("warn_after_days", &warn, &mut idle.warn_after_days),
-        ("high_after_days", &high, &mut idle.high_after_days),
-        ("revoke_after_days", &revoke, &mut idle.revoke_after_days),
-    ];
-    // (name, the value as written if valid, the value in effect, usable)
-    let mut effective = Vec::with_capacity(thresholds.len());
-    for (name, value, slot) in thresholds {
-        if let Some(value) = value {
-            *slot = *value.get_ref();
-        }
-        // A value present but invalid was reported already: skip its order checks.
-        let usable = value.is_some() || field(table, name).is_none();
-        effective.push((name, value.as_ref(), *slot, usable));
-    }
-    if let Some(grace) = grace {
-        idle.never_used_grace_days = grace.into_inner();
-    }
-    for pair in effective.windows(2) {
-        let (low_name, low_value, low, low_usable) = pair[0];
-        let (high_name, high_value, high, high_usable) = pair[1];
-        if low <= high || !low_usable || !high_usable {
-            continue;
-        }
-        let Some(span) = high_value.or(low_value).map(|v| v.span()) else {
-            continue;
-        };
-        let tag = |set: Option<_>| if set.is_some() { "" } else { ", the default" };
-        w.error(
-            span,
-            PolicyErrorKind::InvalidValue,
-            format!(
-                "`{low_name}` ({low}{}) must not be greater than `{high_name}` ({high}{}); \
-                 [idle] needs warn_after_days <= high_after_days <= revoke_after_days",
-                tag(low_value),
-                tag(high_value),
-            ),
-        );
-    }
-}
-
-fn read_naming(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["generic_names", "min_length", "pattern"];
-    let Some(table) = w.as_table(item, "naming", "a table") else {
-        return;
-    };
-    w.check_keys(table, "[naming]", KEYS);
-    if let Some(value) = field(table, "generic_names") {
-        if let Some(entries) = w.as_array(value, "generic_names", "an array of strings") {
-            let mut names = Vec::with_capacity(entries.len());
-            for entry in entries {
-                let Some(name) = w.string(entry, "generic_names", true) else {
-                    continue;
-                };
-                if naming::normalise_generic(name.get_ref()).is_empty() {
-                    w.error(
-                        name.span(),
-                        PolicyErrorKind::InvalidValue,
-                        format!(
-                            "`generic_names` entry {:?} is empty once digits and punctuation are removed",
-                            name.get_ref()
-                        ),
-                    );
-                    continue;
-                }
-                names.push(name.into_inner());
-            }
-            policy.naming.generic_names = names;
-        }
-    }
-    if let Some(value) = field(table, "min_length") {
-        if let Some(n) = w.integer(value, "min_length", 1, POSITIVE) {
-            policy.naming.min_length = usize::try_from(n.into_inner()).unwrap_or(usize::MAX);
-        }
-    }
-    if let Some(value) = field(table, "pattern") {
-        if let Some(pattern) = w.string(value, "pattern", true) {
-            match NamingPattern::new(pattern.get_ref()) {
-                Ok(compiled) => policy.naming.pattern = Some(compiled),
-                Err(error) => w.error(
-                    pattern.span(),
-                    PolicyErrorKind::InvalidValue,
-                    format!(
-                        "`pattern` is not a valid regular expression: {}",
-                        regex_error(&error, pattern.get_ref())
-                    ),
-                ),
-            }
-        }
-    }
-}
-
-/// A regex error on one line: the `regex` crate's message, and where in the
-/// pattern it is when the crate points at a place of a one-line pattern.
-fn regex_error(error: &regex::Error, pattern: &str) -> String {
-    let regex::Error::Syntax(text) = error else {
-        return error.to_string().trim_end_matches('.').to_string();
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let message = lines
-        .iter()
-        .rev()
-        .find_map(|line| line.strip_prefix("error: "))
-        .unwrap_or(text.as_str())
-        .trim();
-    // `regex parse error:`, the pattern indented by 4, a caret line (in
-    // characters), the message.
-    let position = match lines.as_slice() {
-        [_, _, carets, _] if !pattern.contains('\n') => carets
-            .find('^')
-            .and_then(|at| at.checked_sub(4))
-            .filter(|&at| at < pattern.chars().count())
-            .map(|at| at + 1),
-        _ => None,
-    };
-    match position {
-        Some(at) => format!("{message} (at character {at} of the pattern)"),
-        None => message.to_string(),
-    }
-}
-
-fn read_rotation(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["max_age_days"];
-    let Some(table) = w.as_table(item, "rotation", "a table") else {
-        return;
-    };
-    w.check_keys(table, "[rotation]", KEYS);
-    if let Some(value) = field(table, "max_age_days") {
-        if let Some(n) = w.integer(value, "max_age_days", 1, POSITIVE) {
-            policy.rotation.max_age_days = n.into_inner();
-        }
-    }
-}
-
-/// The codes of the catalogue's rules, sorted, for messages.
-fn valid_rules() -> String {
-    rules::catalogue()
-        .iter()
-        .map(|rule| rule.code.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The catalogue rule with this code.
-fn known_rule(code: &str) -> Option<RuleCode> {
-    rules::all()
-        .iter()
-        .map(|rule| rule.code)
-        .find(|c| c.as_str() == code)
-}
-
-const SEVERITIES: &str = "info, low, medium, high, critical";
-
-fn read_mutes(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["rule", "key", "finding", "reason", "expires"];
-    const LABEL: &str = "[[mute]]";
-    let Some(entries) = w.as_array(item, "mute", "an array of tables ([[mute]])") else {
-        return;
-    };
-    for (index, entry) in entries.iter().enumerate() {
-        let name = format!("mute[{index}]");
-        let Some(table) = w.as_table(
-            entry,
-            &name,
-            "a table with rule, key or finding, reason and expires",
-        ) else {
-            continue;
-        };
-        w.check_keys(table, LABEL, KEYS);
-        let required = |w: &mut Walker<'_>, key: &str| match field(table, key) {
-            Some(value) => w.string(value, key, true),
-            None => {
-                w.missing(entry.span(), key, LABEL);
-                None
-            }
-        };
-        let rule = required(w, "rule").and_then(|rule| {
-            let code = known_rule(rule.get_ref().trim());
-            if code.is_none() {
-                w.error(
-                    rule.span(),
-                    PolicyErrorKind::InvalidValue,
-                    format!(
-                        "unknown rule `{}` in {LABEL}; valid rules: {}",
-                        rule.get_ref(),
-                        valid_rules()
-                    ),
-                );
-            }
-            code
-        });
-        let key = field(table, "key").map(|value| w.string(value, "key", true));
-        let finding = field(table, "finding").map(|value| w.string(value, "finding", true));
-        let target = match (key, finding) {
-            (Some(key), None) => key.map(|k| MuteTarget::Key(k.into_inner().trim().into())),
-            (None, Some(id)) => {
-                id.map(|id| MuteTarget::Finding(id.into_inner().trim().to_ascii_lowercase()))
-            }
-            (Some(_), Some(_)) => {
-                // Point at whichever of the two comes later in the file.
-                let span = ["key", "finding"]
-                    .into_iter()
-                    .filter_map(|name| key_span(table, name))
-                    .max_by_key(|span| span.start)
-                    .unwrap_or_else(|| entry.span());
-                w.error(
-                    span,
-                    PolicyErrorKind::InvalidValue,
-                    format!("{LABEL} takes `key` or `finding`, not both"),
-                );
-                None
-            }
-            (None, None) => {
-                w.error(
-                    entry.span(),
-                    PolicyErrorKind::MissingKey,
-                    format!("`key` or `finding` is required in {LABEL}"),
-                );
-                None
-            }
-        };
-        let reason = required(w, "reason");
-        let expires = field(table, "expires").map(|value| w.date(value, "expires"));
-        let (Some(rule), Some(target), Some(reason)) = (rule, target, reason) else {
-            continue;
-        };
-        let expires = match expires {
-            Some(Some(date)) => Some(date.into_inner()),
-            Some(None) => continue,
-            None => None,
-        };
-        policy.mutes.push(PolicyMute {
-            rule,
-            target,
-            reason: reason.into_inner().trim().to_string(),
-            expires,
-            line: Some(w.line_column(entry.span().start).0),
-        });
-    }
-}
-
-fn read_severity(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    let Some(table) = w.as_table(item, "severity", "a table") else {
-        return;
-    };
-    for (key, value) in table.iter() {
-        let name = key.get_ref().as_ref();
-        let Some(code) = known_rule(name) else {
-            w.error(
-                key.span(),
-                PolicyErrorKind::UnknownKey,
-                format!(
-                    "unknown rule `{name}` in [severity]; valid rules: {}",
-                    valid_rules()
-                ),
-            );
-            continue;
-        };
-        let DeValue::String(text) = value.get_ref() else {
-            w.wrong_type(
-                value.span(),
-                name,
-                &format!("a severity ({SEVERITIES})"),
-                value.get_ref(),
-            );
-            continue;
-        };
-        match text.parse::<Severity>() {
-            Ok(severity) => {
-                policy.severity.insert(code, severity);
-            }
-            Err(_) => w.error(
-                value.span(),
-                PolicyErrorKind::InvalidValue,
-                format!("unknown severity `{text}` for `{name}` in [severity]; valid severities: {SEVERITIES}"),
-            ),
-        }
-    }
-}
-
-fn read_password_access(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["allow"];
-    const ALLOW_KEYS: &[&str] = &["key", "reason", "expires"];
-    const LABEL: &str = "[[password_access.allow]]";
-    let Some(table) = w.as_table(item, "password_access", "a table") else {
-        return;
-    };
-    w.check_keys(table, "[password_access]", KEYS);
-    let Some(value) = field(table, "allow") else {
-        return;
-    };
-    let Some(entries) = w.as_array(
-        value,
-        "allow",
-        "an array of tables ([[password_access.allow]])",
-    ) else {
-        return;
-    };
-    for (index, entry) in entries.iter().enumerate() {
-        let name = format!("password_access.allow[{index}]");
-        let Some(table) = w.as_table(entry, &name, "a table with key, reason and expires") else {
-            continue;
-        };
-        w.check_keys(table, LABEL, ALLOW_KEYS);
-        let required = |w: &mut Walker<'_>, key: &str| match field(table, key) {
-            Some(value) => w.string(value, key, true),
-            None => {
-                w.missing(entry.span(), key, LABEL);
-                None
-            }
-        };
-        let key = required(w, "key");
-        let reason = required(w, "reason");
-        let expires = field(table, "expires").map(|value| w.date(value, "expires"));
-        let (Some(key), Some(reason)) = (key, reason) else {
-            continue;
-        };
-        let expires = match expires {
-            Some(Some(date)) => Some(date.into_inner()),
-            Some(None) => continue,
-            None => None,
-        };
-        policy.password_access.allow.push(PasswordAllowance {
-            key: key.into_inner().trim().to_string(),
-            reason: reason.into_inner().trim().to_string(),
-            expires,
-            line: Some(w.line_column(entry.span().start).0),
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,6 +581,30 @@ mod tests {
         assert_eq!(policy, ValidPolicy::default());
         assert_eq!(policy.source(), Some("keyaudit.toml"));
         assert_eq!(ValidPolicy::default().source(), None);
+        assert_eq!(ValidPolicy::default().digest(), "default");
+    }
+
+    #[test]
+    fn defaults_are_the_values_of_the_default_policy_text() {
+        let defaults = |text: &str| parse("defaults.toml", text, None);
+        let edited = defaults(
+            &DEFAULT_POLICY_TOML
+                .replace("warn_after_days = 45", "warn_after_days = 44")
+                .replace("max_age_days = 365", "max_age_days = 400"),
+        )
+        .unwrap();
+        let policy = parse("p.toml", "[idle]\nhigh_after_days = 85\n", Some(&edited)).unwrap();
+        assert_eq!(policy.idle.warn_after_days, 44);
+        assert_eq!(policy.idle.high_after_days, 85);
+        assert_eq!(policy.rotation.max_age_days, 400);
+        assert_eq!(IdlePolicy::default().warn_after_days, 45);
+
+        // Nothing lies beneath the defaults: each setting must be written.
+        let errors = defaults(&DEFAULT_POLICY_TOML.replace("max_age_days = 365", "")).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            "defaults.toml:50:1: `max_age_days` is required in [rotation]"
+        );
     }
 }
 

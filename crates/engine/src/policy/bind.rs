@@ -11,18 +11,14 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use keyaudit_model::ApiKey;
-use toml::Spanned;
 
-use super::walker::{Item, Walker};
-use super::{ValidPolicy, field, names_key};
-use crate::error::PolicyErrorKind;
+use super::{PolicyLine, names_key};
 
 /// One `[[bind]]` entry: the events that belong to a key.
 ///
 /// Within a binding every field given must match (AND); within a field any
-/// entry may match (OR). A key may have several bindings (OR). Equality
-/// ignores [`Binding::line`].
-#[derive(Debug, Clone, Default)]
+/// entry may match (OR). A key may have several bindings (OR).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Binding {
     /// The key: its name (any case, surrounding spaces ignored), fingerprint
     /// (`ITG.<32 hex>`) or masked key. A name binds every key of that name.
@@ -39,20 +35,8 @@ pub struct Binding {
     /// (surrounding spaces ignored).
     pub actor: Vec<String>,
     /// The line of the entry in the policy file, when it came from one.
-    pub line: Option<usize>,
+    pub line: PolicyLine,
 }
-
-impl PartialEq for Binding {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-            && self.user_agent == other.user_agent
-            && self.ip == other.ip
-            && self.user_id == other.user_id
-            && self.actor == other.actor
-    }
-}
-
-impl Eq for Binding {}
 
 impl Binding {
     /// True when the binding names this key, by name or by fingerprint.
@@ -203,104 +187,5 @@ fn masked(addr: IpAddr, prefix: u8) -> IpAddr {
     match addr {
         IpAddr::V4(a) => IpAddr::V4((u32::from(a) & mask_v4(prefix)).into()),
         IpAddr::V6(a) => IpAddr::V6((u128::from(a) & mask_v6(prefix)).into()),
-    }
-}
-
-/// The condition fields of a binding, in the order messages list them.
-const CONDITIONS: &[&str] = &["user_agent", "ip", "user_id", "actor"];
-
-pub(super) fn read_bindings(w: &mut Walker<'_>, item: &Item<'_>, policy: &mut ValidPolicy) {
-    const KEYS: &[&str] = &["key", "user_agent", "ip", "user_id", "actor"];
-    const LABEL: &str = "[[bind]]";
-    let Some(entries) = w.as_array(item, "bind", "an array of tables ([[bind]])") else {
-        return;
-    };
-    for (index, entry) in entries.iter().enumerate() {
-        let name = format!("bind[{index}]");
-        let Some(table) = w.as_table(
-            entry,
-            &name,
-            "a table with key and at least one of user_agent, ip, user_id, actor",
-        ) else {
-            continue;
-        };
-        w.check_keys(table, LABEL, KEYS);
-        let key = match field(table, "key") {
-            Some(value) => w.string(value, "key", true),
-            None => {
-                w.missing(entry.span(), "key", LABEL);
-                None
-            }
-        };
-        let mut ok = key.is_some();
-        let mut binding = Binding {
-            key: key
-                .map(|k| k.into_inner().trim().to_string())
-                .unwrap_or_default(),
-            line: Some(w.line_column(entry.span().start).0),
-            ..Binding::default()
-        };
-        if let Some(value) = field(table, "user_agent") {
-            match w.strings(value, "user_agent", "a glob") {
-                Some(globs) => {
-                    binding.user_agent = globs.into_iter().map(Spanned::into_inner).collect();
-                }
-                None => ok = false,
-            }
-        }
-        if let Some(value) = field(table, "ip") {
-            match w.strings(value, "ip", "an address or network") {
-                Some(entries) => {
-                    for entry in entries {
-                        match entry.get_ref().parse::<IpPattern>() {
-                            Ok(ip) => binding.ip.push(ip),
-                            Err(why) => {
-                                w.error(
-                                    entry.span(),
-                                    PolicyErrorKind::InvalidValue,
-                                    format!("`ip` entry {:?} {why}", entry.get_ref()),
-                                );
-                                ok = false;
-                            }
-                        }
-                    }
-                }
-                None => ok = false,
-            }
-        }
-        for (name, slot) in [
-            ("user_id", &mut binding.user_id),
-            ("actor", &mut binding.actor),
-        ] {
-            if let Some(value) = field(table, name) {
-                match w.strings(value, name, "a value") {
-                    Some(values) => {
-                        *slot = values
-                            .into_iter()
-                            .map(|v| v.into_inner().trim().to_string())
-                            .collect();
-                    }
-                    None => ok = false,
-                }
-            }
-        }
-        if CONDITIONS.iter().all(|name| field(table, name).is_none()) {
-            w.error(
-                entry.span(),
-                PolicyErrorKind::MissingKey,
-                format!(
-                    "{LABEL} needs at least one of {}, to say which events belong to the key",
-                    CONDITIONS
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            ok = false;
-        }
-        if ok {
-            policy.bindings.push(binding);
-        }
     }
 }

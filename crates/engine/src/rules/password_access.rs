@@ -173,7 +173,7 @@ pub(super) fn unmatched_allowances(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec
         .map(|allowance| {
             let location = policy.source().map(|file| SourceLocation {
                 file: file.to_string(),
-                row: allowance.line,
+                row: allowance.line.get(),
                 column: None,
             });
             Diagnostic::warning(

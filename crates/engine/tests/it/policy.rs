@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use keyaudit_engine::{
     BUILTIN_GENERIC_NAMES, Binding, DEFAULT_POLICY_TOML, IdlePolicy, IpPattern, MuteTarget,
-    PasswordAllowance, PolicyErrorKind, PolicyErrors, PolicyMute, RotationPolicy, ValidPolicy,
-    parse_policy,
+    PasswordAllowance, PolicyErrorKind, PolicyErrors, PolicyLine, PolicyMute, RotationPolicy,
+    ValidPolicy, parse_policy,
 };
 use keyaudit_model::{RuleCode, Severity};
 use proptest::prelude::*;
@@ -128,18 +128,18 @@ fn full_policy_reads_every_setting() {
                 target: MuteTarget::Key("myITprocess".into()),
                 reason: "vendor cannot rotate before Q1".into(),
                 expires: Some(date(2027, 1, 31)),
-                line: None,
+                line: PolicyLine::default(),
             },
             PolicyMute {
                 rule: RuleCode::NamingConvention,
                 target: MuteTarget::Finding("naming-convention:3f2a9c01d4e5".into()),
                 reason: "legacy key, replaced in change CHG-3310".into(),
                 expires: None,
-                line: None,
+                line: PolicyLine::default(),
             },
         ]
     );
-    let mute_lines: Vec<_> = policy.mutes.iter().map(|m| m.line).collect();
+    let mute_lines: Vec<_> = policy.mutes.iter().map(|m| m.line.get()).collect();
     assert_eq!(mute_lines, [Some(28), Some(34)]);
     assert_eq!(
         policy.severity,
@@ -155,13 +155,13 @@ fn full_policy_reads_every_setting() {
                 key: "Vault export - Security team".into(),
                 reason: "nightly encrypted export of passwords to the offline vault".into(),
                 expires: Some(date(2027, 3, 31)),
-                line: None,
+                line: PolicyLine::default(),
             },
             PasswordAllowance {
                 key: "ITG.45df64a0dd9df8a7a79dc4382927a045".into(),
                 reason: "password rotation runbook (ticket SEC-142)".into(),
                 expires: Some(date(2026, 12, 31)),
-                line: None,
+                line: PolicyLine::default(),
             },
         ]
     );
@@ -169,7 +169,7 @@ fn full_policy_reads_every_setting() {
         .password_access
         .allow
         .iter()
-        .map(|a| a.line)
+        .map(|a| a.line.get())
         .collect();
     assert_eq!(lines, [Some(18), Some(23)]);
     assert_eq!(
@@ -191,7 +191,7 @@ fn full_policy_reads_every_setting() {
             },
         ]
     );
-    let bind_lines: Vec<_> = policy.bindings.iter().map(|b| b.line).collect();
+    let bind_lines: Vec<_> = policy.bindings.iter().map(|b| b.line.get()).collect();
     assert_eq!(bind_lines, [Some(44), Some(49)]);
 }
 
@@ -203,7 +203,7 @@ fn inline_allowances_and_optional_expiry_are_accepted() {
     )
     .unwrap();
     assert_eq!(policy.password_access.allow[0].expires, None);
-    assert_eq!(policy.password_access.allow[0].line, Some(2));
+    assert_eq!(policy.password_access.allow[0].line.get(), Some(2));
 }
 
 #[test]
@@ -556,19 +556,19 @@ fn mutes_are_read_in_file_order_with_their_lines() {
                 target: MuteTarget::Key("myITprocess".into()),
                 reason: "vendor cannot rotate before Q1".into(),
                 expires: Some(date(2027, 1, 31)),
-                line: None,
+                line: PolicyLine::default(),
             },
             PolicyMute {
                 rule: RuleCode::IdleKey,
                 target: MuteTarget::Finding("idle-key:0123456789ab".into()),
                 reason: "seasonal".into(),
                 expires: None,
-                line: None,
+                line: PolicyLine::default(),
             },
         ]
     );
-    assert_eq!(policy.mutes[0].line, Some(1));
-    assert_eq!(policy.mutes[1].line, Some(7));
+    assert_eq!(policy.mutes[0].line.get(), Some(1));
+    assert_eq!(policy.mutes[1].line.get(), Some(7));
 }
 
 #[test]
@@ -579,7 +579,7 @@ fn inline_mutes_are_accepted() {
     )
     .unwrap();
     assert_eq!(policy.mutes.len(), 1);
-    assert_eq!(policy.mutes[0].line, Some(2));
+    assert_eq!(policy.mutes[0].line.get(), Some(2));
 }
 
 #[test]
@@ -754,7 +754,7 @@ fn bindings_are_read_in_file_order_with_single_strings_and_arrays() {
             },
         ]
     );
-    let lines: Vec<_> = policy.bindings.iter().map(|b| b.line).collect();
+    let lines: Vec<_> = policy.bindings.iter().map(|b| b.line.get()).collect();
     assert_eq!(lines, [Some(1), Some(6)]);
     assert_eq!(policy.info().bindings, 2);
     assert_ne!(policy, ValidPolicy::default());
