@@ -17,11 +17,10 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use keyaudit_model::{
-    ApiKey, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity,
+    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity,
     SourceLocation, Thresholds,
 };
 use regex::Regex;
-use sha2::{Digest, Sha256};
 use toml::de::{DeTable, DeValue};
 
 use crate::error::{PolicyErrorKind, PolicyErrors};
@@ -43,8 +42,8 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("policy/default.toml");
 #[derive(Debug, Clone, Default)]
 pub struct ValidPolicy {
     source: Option<String>,
-    /// Lower-case hex SHA-256 of the policy text; `None` for the defaults.
-    sha256: Option<String>,
+    /// The digest of the policy text; `None` for the defaults.
+    content: Option<ContentDigest>,
     /// `[idle]`: when a key counts as idle.
     pub idle: IdlePolicy,
     /// `[naming]`: which names say nothing, and the naming convention.
@@ -81,10 +80,16 @@ impl ValidPolicy {
     /// `sha256:<64 hex digits>` of the policy file's bytes, or `default` for
     /// the built-in defaults.
     pub fn digest(&self) -> String {
-        match &self.sha256 {
-            Some(hex) => format!("sha256:{hex}"),
+        match &self.content {
+            Some(content) => content.sha256.clone(),
             None => "default".to_string(),
         }
+    }
+
+    /// The digest and length of the policy file's bytes; `None` for the
+    /// built-in defaults.
+    pub fn content_digest(&self) -> Option<&ContentDigest> {
+        self.content.as_ref()
     }
 
     /// The base severity of a rule's findings: the `[severity]` override, else
@@ -469,10 +474,9 @@ pub fn parse_policy(source: &str, text: &str) -> Result<ValidPolicy, PolicyError
         });
     }
 
-    let digest = Sha256::digest(original.as_bytes());
     let mut policy = ValidPolicy {
         source: Some(source.to_string()),
-        sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
+        content: Some(ContentDigest::of(original.as_bytes())),
         exposures,
         ..ValidPolicy::default()
     };
