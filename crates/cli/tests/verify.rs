@@ -211,3 +211,40 @@ fn a_baseline_is_an_input_and_verifies() {
         .code(1)
         .stdout(predicate::str::contains("baseline `old.json` changed"));
 }
+
+#[test]
+fn usage_fetched_during_the_audit_is_recorded_and_said_to_be_unverifiable() {
+    use chrono::{TimeDelta, Utc};
+    use keyaudit_itglue::fake::{FakeConfig, FakeItGlue, spread_events};
+    const KEY: &str = "ITG.0123456789abcdef0123456789abcdef.Sup3rS3cretK3yValue";
+    let now = Utc::now();
+    let events = spread_events(1, 20, now - TimeDelta::days(9), now - TimeDelta::hours(1));
+    let server = FakeItGlue::start(FakeConfig::new(KEY, events));
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(fixture("inventory/keys-full.csv"), dir.path().join("keys.csv")).unwrap();
+    keyaudit()
+        .current_dir(dir.path())
+        .env("ITGLUE_API_KEY", KEY)
+        .args(["audit", "--fetch-usage", "--base-url", &server.base_url()])
+        .args(["--inventory", "keys.csv", "--output", "report.json", "--fail-on", "never"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning[fetched-usage-not-kept]"))
+        .stderr(predicate::str::contains("fetch-usage --output"));
+    let report = report(dir.path());
+    let usage = &report["inputs"][1];
+    assert_eq!(usage["kind"], "usage");
+    assert_eq!(usage["origin"], "fetched");
+    assert!(usage["sha256"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "fetched-usage-not-kept")
+    );
+    verify(dir.path())
+        .code(1)
+        .stdout(predicate::str::contains("was fetched from the IT Glue API"))
+        .stdout(predicate::str::contains("--usage usage.jsonl"));
+}

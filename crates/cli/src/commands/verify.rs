@@ -314,8 +314,8 @@ mod tests {
         assert_eq!(
             out,
             [
-                "findings[0].severity: \"high\" in the report, \"medium\" when re-made",
                 "a: 1 in the report, absent when re-made",
+                "findings[0].severity: \"high\" in the report, \"medium\" when re-made",
                 "b: absent in the report, 2 when re-made",
             ]
         );
