@@ -88,7 +88,8 @@ Exit codes: 0 no new or worsened open finding at or above --fail-on;
     /// Check that a JSON report was made from its inputs and not edited
     /// since: re-read the inputs it names, check their digests, re-run the
     /// audit with the recorded options and compare byte for byte.
-    #[command(after_help = "Input paths in the report are read relative to the current folder,
+    #[command(
+        after_help = "Input paths in the report are read relative to the current folder,
 or to --base DIR. A report of the demo (--demo) is re-made from the demo
 inputs embedded in keyaudit.
 
@@ -98,7 +99,8 @@ Examples:
 
 Exit codes: 0 the report verifies; 1 it does not (an input changed or is
 missing, the report was edited, or another keyaudit version made it);
-2 the file is not a keyaudit JSON report.")]
+2 the file is not a keyaudit JSON report."
+    )]
     Verify(VerifyArgs),
 }
 

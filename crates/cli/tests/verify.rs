@@ -31,12 +31,26 @@ fn sha256_of(path: &Path) -> String {
 /// report audited from them there (`report.json`).
 fn audited() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(fixture("inventory/keys-full.csv"), dir.path().join("keys.csv")).unwrap();
-    fs::copy(fixture("policy/keyaudit.toml"), dir.path().join("keyaudit.toml")).unwrap();
+    fs::copy(
+        fixture("inventory/keys-full.csv"),
+        dir.path().join("keys.csv"),
+    )
+    .unwrap();
+    fs::copy(
+        fixture("policy/keyaudit.toml"),
+        dir.path().join("keyaudit.toml"),
+    )
+    .unwrap();
     fs::copy(fixture("usage/fetch.jsonl"), dir.path().join("usage.jsonl")).unwrap();
     keyaudit()
         .current_dir(dir.path())
-        .args(["audit", "--inventory", "keys.csv", "--policy", "keyaudit.toml"])
+        .args([
+            "audit",
+            "--inventory",
+            "keys.csv",
+            "--policy",
+            "keyaudit.toml",
+        ])
         .args(["--usage", "usage.jsonl", "--as-of", "2026-11-26"])
         .args(["--output", "report.json", "--fail-on", "never", "--quiet"])
         .assert()
@@ -65,7 +79,11 @@ fn every_input_records_the_sha256_and_length_of_its_bytes() {
     for input in inputs {
         let path = dir.path().join(input["path"].as_str().unwrap());
         assert_eq!(input["sha256"], sha256_of(&path), "{input}");
-        assert_eq!(input["bytes"], fs::metadata(&path).unwrap().len(), "{input}");
+        assert_eq!(
+            input["bytes"],
+            fs::metadata(&path).unwrap().len(),
+            "{input}"
+        );
         assert_eq!(input["origin"], "file");
     }
     assert_eq!(
@@ -180,8 +198,15 @@ fn the_demo_report_verifies_from_the_embedded_inputs() {
     let report = report(dir.path());
     for input in report["inputs"].as_array().unwrap() {
         assert_eq!(input["origin"], "embedded", "{input}");
-        let name = input["path"].as_str().unwrap().strip_prefix("demo:").unwrap();
-        assert_eq!(input["sha256"], sha256_of(&fixture(&format!("demo/{name}"))));
+        let name = input["path"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("demo:")
+            .unwrap();
+        assert_eq!(
+            input["sha256"],
+            sha256_of(&fixture(&format!("demo/{name}")))
+        );
     }
     verify(dir.path()).code(0);
 }
@@ -193,7 +218,15 @@ fn a_baseline_is_an_input_and_verifies() {
     keyaudit()
         .current_dir(dir.path())
         .args(["audit", "--inventory", "keys.csv", "--as-of", "2026-11-27"])
-        .args(["--baseline", "old.json", "--output", "report.json", "--fail-on", "never", "-q"])
+        .args([
+            "--baseline",
+            "old.json",
+            "--output",
+            "report.json",
+            "--fail-on",
+            "never",
+            "-q",
+        ])
         .assert()
         .success();
     let inputs = report(dir.path())["inputs"].clone();
@@ -221,12 +254,23 @@ fn usage_fetched_during_the_audit_is_recorded_and_said_to_be_unverifiable() {
     let events = spread_events(1, 20, now - TimeDelta::days(9), now - TimeDelta::hours(1));
     let server = FakeItGlue::start(FakeConfig::new(KEY, events));
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(fixture("inventory/keys-full.csv"), dir.path().join("keys.csv")).unwrap();
+    fs::copy(
+        fixture("inventory/keys-full.csv"),
+        dir.path().join("keys.csv"),
+    )
+    .unwrap();
     keyaudit()
         .current_dir(dir.path())
         .env("ITGLUE_API_KEY", KEY)
         .args(["audit", "--fetch-usage", "--base-url", &server.base_url()])
-        .args(["--inventory", "keys.csv", "--output", "report.json", "--fail-on", "never"])
+        .args([
+            "--inventory",
+            "keys.csv",
+            "--output",
+            "report.json",
+            "--fail-on",
+            "never",
+        ])
         .assert()
         .success()
         .stderr(predicate::str::contains("warning[fetched-usage-not-kept]"))

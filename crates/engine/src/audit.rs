@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
-    ApiKey, AuditOptions, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory, KeyActivity,
-    KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
+    ApiKey, AuditOptions, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory,
+    KeyActivity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
 };
 
 use crate::attribution::UsageEvidence;

@@ -17,8 +17,8 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use keyaudit_model::{
-    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity,
-    SourceLocation, Thresholds,
+    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode,
+    Severity, SourceLocation, Thresholds,
 };
 use regex::Regex;
 use toml::de::{DeTable, DeValue};

@@ -6,8 +6,8 @@ mod fixtures;
 use fixtures::*;
 use keyaudit_engine::{ValidPolicy, parse_policy, rules};
 use keyaudit_model::{
-    ApiKey, ContentDigest, Diagnostic, InputFile, InputKind, InputOrigin, InventoryFile, KeyState, LastUse, LastUsedSource,
-    REPORT_SCHEMA, RuleCode, Severity, SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, InputFile, InputKind, InputOrigin, InventoryFile, KeyState,
+    LastUse, LastUsedSource, REPORT_SCHEMA, RuleCode, Severity, SourceLocation,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};

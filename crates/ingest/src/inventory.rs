@@ -6,7 +6,8 @@ use std::path::Path;
 
 use chrono::SecondsFormat;
 use keyaudit_model::{
-    ApiKey, ContentDigest, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse, SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse,
+    SourceLocation,
 };
 
 use crate::IngestError;

@@ -215,9 +215,7 @@ impl Diagnostic {
 }
 
 /// The stable code of a diagnostic, for filtering in CI.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiagnosticCode {
     /// Usage evidence was fetched from the IT Glue API during the audit and

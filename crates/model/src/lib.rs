@@ -30,14 +30,13 @@ pub use finding::{
 };
 pub use fingerprint::KeyFingerprint;
 pub use inventory::{
-    ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile, KeyState, LastUse,
-    SourceLocation,
+    ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,
+    KeyState, LastUse, SourceLocation,
 };
 pub use report::{
-    AuditOptions, AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile, InputKind,
-    InputOrigin,
-    KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA, Summary, Thresholds,
-    TimeRange, ToolInfo, UsageWindow, ValueCount,
+    AuditOptions, AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile,
+    InputKind, InputOrigin, KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA,
+    Summary, Thresholds, TimeRange, ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};

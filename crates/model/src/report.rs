@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ContentDigest, Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode, Severity,
-    SourceLocation,
+    ContentDigest, Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode,
+    Severity, SourceLocation,
 };
 
 /// The value of [`AuditReport::schema`] for this version of the contract.

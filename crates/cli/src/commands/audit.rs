@@ -27,7 +27,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
                 inventory: args.inventory.clone(),
                 usage: args.usage.clone(),
                 policy: args.policy.clone(),
-                fetch: args.fetch_usage.then(|| args.fetch.clone()),
+                fetch: args.fetch_usage.then(|| Box::new(args.fetch.clone())),
             }
         },
         options: AuditOptions {
@@ -90,7 +90,7 @@ pub enum Inputs {
         /// The policy file; the built-in defaults when `None`.
         policy: Option<PathBuf>,
         /// Activity logs to fetch from the IT Glue API (`--fetch-usage`).
-        fetch: Option<FetchArgs>,
+        fetch: Option<Box<FetchArgs>>,
     },
 }
 
@@ -130,7 +130,7 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
             let policy = load_policy(policy.as_deref())?;
             let evidence = usage::gather(
                 usage,
-                fetch.as_ref(),
+                fetch.as_deref(),
                 &usage_options,
                 &mut inventory,
                 &policy,
@@ -138,10 +138,7 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
             (inventory, policy, evidence, None)
         }
     };
-    let as_of = request
-        .as_of
-        .or(default_as_of)
-        .unwrap_or_else(Utc::now);
+    let as_of = request.as_of.or(default_as_of).unwrap_or_else(Utc::now);
     let mut report = audit(
         &AuditInput {
             inventory: &inventory,

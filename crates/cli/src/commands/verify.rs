@@ -257,7 +257,10 @@ fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
                 };
                 match b.get(key) {
                     Some(other) => json_diff(&at, value, other, out),
-                    None => out.push(format!("{at}: {} in the report, absent when re-made", show(value))),
+                    None => out.push(format!(
+                        "{at}: {} in the report, absent when re-made",
+                        show(value)
+                    )),
                 }
             }
             for (key, value) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
@@ -266,7 +269,10 @@ fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
                 } else {
                     format!("{path}.{key}")
                 };
-                out.push(format!("{at}: absent in the report, {} when re-made", show(value)));
+                out.push(format!(
+                    "{at}: absent in the report, {} when re-made",
+                    show(value)
+                ));
             }
         }
         (Value::Array(a), Value::Array(b)) => {
@@ -307,8 +313,10 @@ mod tests {
 
     #[test]
     fn differences_are_listed_by_json_path() {
-        let before = serde_json::json!({"findings": [{"severity": "high"}, {"severity": "low"}], "a": 1});
-        let after = serde_json::json!({"findings": [{"severity": "medium"}, {"severity": "low"}], "b": 2});
+        let before =
+            serde_json::json!({"findings": [{"severity": "high"}, {"severity": "low"}], "a": 1});
+        let after =
+            serde_json::json!({"findings": [{"severity": "medium"}, {"severity": "low"}], "b": 2});
         let mut out = Vec::new();
         json_diff("", &before, &after, &mut out);
         assert_eq!(
