@@ -292,3 +292,14 @@ fn usage_fetched_during_the_audit_is_recorded_and_said_to_be_unverifiable() {
         .stdout(predicate::str::contains("was fetched from the IT Glue API"))
         .stdout(predicate::str::contains("--usage usage.jsonl"));
 }
+
+#[test]
+fn an_input_changed_so_that_it_no_longer_reads_is_named() {
+    let dir = audited();
+    let usage = dir.path().join("usage.jsonl");
+    fs::write(&usage, "not a usage file\u{0}").unwrap();
+    verify(dir.path())
+        .code(1)
+        .stdout(predicate::str::contains("usage `usage.jsonl` changed"))
+        .stdout(predicate::str::contains(sha256_of(&usage)));
+}

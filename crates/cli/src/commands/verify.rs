@@ -2,11 +2,14 @@
 //! compare it byte for byte.
 
 use std::fmt::Write as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use keyaudit_model::{AuditReport, ContentDigest, InputFile, InputKind, InputOrigin};
+use keyaudit_model::{
+    AuditReport, ContentDigest, ContentHasher, InputFile, InputKind, InputOrigin,
+};
 use keyaudit_report::{Format, RenderOptions, View, render};
 use serde_json::Value;
 
@@ -218,12 +221,26 @@ fn changed_on_disk(report: &AuditReport) -> Vec<String> {
         .iter()
         .filter(|i| i.origin == InputOrigin::File)
         .filter_map(|input| {
-            let now = std::fs::read(&input.path)
-                .map(|bytes| ContentDigest::of(&bytes).sha256)
+            let now = digest_of_file(Path::new(&input.path))
+                .map(|digest| digest.sha256)
                 .unwrap_or_else(|err| format!("unreadable ({err})"));
             (Some(now.as_str()) != input.sha256.as_deref()).then(|| changed_line(input, &now))
         })
         .collect()
+}
+
+/// The digest of a file, read in pieces (a usage file may be gigabytes).
+fn digest_of_file(path: &Path) -> std::io::Result<ContentDigest> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = ContentHasher::default();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher.finish());
+        }
+        hasher.update(&buf[..n]);
+    }
 }
 
 fn changed_line(input: &InputFile, now: &str) -> String {
