@@ -105,6 +105,36 @@ Exit codes: 0 no new or worsened open finding at or above --fail-on;
   keyaudit history reports/
   keyaudit history reports/ --format html --output trend.html")]
     History(HistoryArgs),
+    /// Check that a JSON report was made from its inputs and not edited
+    /// since: re-read the inputs it names, check their digests, re-run the
+    /// audit with the recorded options and compare byte for byte.
+    #[command(
+        after_help = "Input paths in the report are read relative to the current folder,
+or to --base DIR. A report of the demo (--demo) is re-made from the demo
+inputs embedded in keyaudit.
+
+Examples:
+  keyaudit verify report.json
+  keyaudit verify 2026-11/report.json --base 2026-11
+
+Exit codes: 0 the report verifies; 1 it does not (an input changed or is
+missing, the report was edited, or another keyaudit version made it);
+2 the file is not a keyaudit JSON report."
+    )]
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `keyaudit verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The JSON report (`keyaudit audit --format json`).
+    #[arg(value_name = "REPORT.json")]
+    pub report: PathBuf,
+
+    /// The folder the report's input paths are relative to (default: the
+    /// current folder).
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
 }
 
 /// Arguments of `keyaudit history`.

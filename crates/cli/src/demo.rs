@@ -1,5 +1,8 @@
 //! The bundled demo account (`fixtures/demo/`), embedded in the binary so
 //! that `keyaudit audit --demo` works anywhere and never changes by itself.
+//! Its inputs are recorded in the report as embedded, with the digests of
+//! the embedded bytes, and `keyaudit verify` re-makes a demo report from
+//! them.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -36,11 +39,15 @@ pub fn load() -> Result<Demo> {
 
 /// The demo's activity log (30 days of `fetch-usage` output), attributed to
 /// the demo keys.
-pub fn usage(inventory: &mut Inventory, policy: &ValidPolicy) -> Result<UsageEvidence> {
+pub fn usage(
+    inventory: &mut Inventory,
+    policy: &ValidPolicy,
+    options: &keyaudit_ingest::UsageOptions,
+) -> Result<UsageEvidence> {
     crate::usage::attribute(
         inventory,
         policy,
         [("demo:activity.jsonl".to_string(), ACTIVITY)],
-        &keyaudit_ingest::UsageOptions::default(),
+        options,
     )
 }

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args),
         Command::FetchUsage(args) => commands::fetch_usage::run(args),
         Command::History(args) => commands::history::run(args),
+        Command::Verify(args) => commands::verify::run(args),
     };
     match result {
         Ok(code) => code,

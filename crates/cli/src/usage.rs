@@ -3,50 +3,61 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
 use keyaudit_ingest::{
-    ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
-    read_usage_file_parallel,
+    ParallelOptions, UsageOptions, parse_timezone, read_usage, read_usage_file_parallel,
 };
-use keyaudit_model::Inventory;
+use keyaudit_model::{AuditOptions, Inventory};
 
-use crate::cli::AuditArgs;
+use crate::cli::FetchArgs;
 use crate::commands::fetch_usage;
 
-/// Reads every usage source `args` names (files, and a fetch with
-/// `--fetch-usage`); `None` when there are none. Full keys found in them are
-/// added to the inventory's exposures.
+/// The usage read options recorded in a report, as the reader takes them.
+pub fn read_options(options: &AuditOptions) -> Result<UsageOptions> {
+    Ok(UsageOptions {
+        timezone: parse_timezone(&options.timezone)?,
+        window: options.usage_window.map(|w| (w.start, w.end)),
+        allow_partial: options.allow_partial,
+    })
+}
+
+/// The name a usage source fetched with `--fetch-usage` goes by in the report.
+pub fn fetched_name(fetch: &FetchArgs) -> String {
+    match (&fetch.base_url, fetch.region) {
+        (Some(url), _) => format!("itglue-api:{url}"),
+        (None, Some(region)) => format!("itglue-api:{region:?}").to_lowercase(),
+        (None, None) => "itglue-api".to_string(),
+    }
+}
+
+/// Reads the usage files, in order, then the activity logs fetched with
+/// `fetch` (`--fetch-usage`); `None` when there are none. Full keys found
+/// in them are added to the inventory's exposures.
 pub fn gather(
-    args: &AuditArgs,
+    files: &[PathBuf],
+    fetch: Option<&FetchArgs>,
+    options: &UsageOptions,
     inventory: &mut Inventory,
     policy: &ValidPolicy,
 ) -> Result<Option<UsageEvidence>> {
-    if args.usage.is_empty() && !args.fetch_usage {
+    if files.is_empty() && fetch.is_none() {
         return Ok(None);
     }
-    let options = UsageOptions {
-        timezone: parse_timezone(&args.timezone)?,
-        window: args
-            .usage_window
-            .as_deref()
-            .map(parse_usage_window)
-            .transpose()?,
-        allow_partial: args.allow_partial,
-    };
     let attribution = Attribution::new(inventory, policy);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
         tally: attribution.tally(),
     };
     let parallel = parallel_options();
-    for path in &args.usage {
-        // Opened first for the message; the parallel read opens it per thread.
+    for path in files {
+        // Opened first for the message naming the option.
         File::open(path).with_context(|| format!("cannot read usage file `{}`", path.display()))?;
         let (read, tally) = read_usage_file_parallel(
             path,
-            &options,
+            options,
             &parallel,
             || attribution.tally(),
             |tally, event| attribution.observe(tally, event),
@@ -56,23 +67,18 @@ pub fn gather(
         inventory.exposures.extend(read.exposures);
         evidence.sources.push(read.source);
     }
-    if args.fetch_usage {
+    if let Some(fetch) = fetch {
         // The fetched file lives in a folder removed at the end of this block.
         let dir = tempfile::tempdir().context("cannot create a folder for the fetched logs")?;
         let path = dir.path().join("usage.jsonl");
-        fetch_usage::fetch_to_file(&args.fetch, &path)?;
+        fetch_usage::fetch_to_file(fetch, &path)?;
         let file = File::open(&path).context("cannot read the fetched logs")?;
-        let name = match (&args.fetch.base_url, args.fetch.region) {
-            (Some(url), _) => format!("itglue-api:{url}"),
-            (None, Some(region)) => format!("itglue-api:{region:?}").to_lowercase(),
-            (None, None) => "itglue-api".to_string(),
-        };
         attribute_into(
             &attribution,
             &mut evidence,
             inventory,
-            [(name, BufReader::new(file))],
-            &options,
+            [(fetched_name(fetch), BufReader::new(file))],
+            options,
         )?;
     }
     Ok(Some(evidence))

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
-    ApiKey, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory, KeyActivity,
-    KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
+    ApiKey, AuditOptions, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory,
+    KeyActivity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
 };
 
 use crate::attribution::UsageEvidence;
@@ -111,6 +111,8 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         },
         as_of,
         inputs: inputs(inventory, sources, policy),
+        // The options the inputs were read with are the reader's to record.
+        options: AuditOptions::default(),
         coverage,
         summary: Summary::count(records.len(), &findings),
         compliance: compliance::view(&findings),
@@ -262,30 +264,39 @@ fn finding_order(f: &Finding) -> impl Ord + '_ {
     )
 }
 
+/// The inputs of the report, each with the digest of the bytes read: the
+/// inventory files, the usage sources, then the policy file.
 fn inputs(inventory: &Inventory, sources: &[UsageSource], policy: &ValidPolicy) -> Vec<InputFile> {
     let mut inputs: Vec<InputFile> = inventory
         .files
         .iter()
-        .map(|file| InputFile {
-            kind: InputKind::Inventory,
-            path: file.path.clone(),
-            format: file.format.clone(),
-            records: Some(file.keys),
+        .map(|file| {
+            InputFile::new(
+                InputKind::Inventory,
+                &file.path,
+                &file.format,
+                Some(file.keys),
+                file.digest.as_ref(),
+            )
         })
         .collect();
-    inputs.extend(sources.iter().map(|source| InputFile {
-        kind: InputKind::Usage,
-        path: source.path.clone(),
-        format: source.format.clone(),
-        records: usize::try_from(source.events).ok(),
+    inputs.extend(sources.iter().map(|source| {
+        InputFile::new(
+            InputKind::Usage,
+            &source.path,
+            &source.format,
+            usize::try_from(source.events).ok(),
+            source.digest.as_ref(),
+        )
     }));
     if let Some(source) = policy.source() {
-        inputs.push(InputFile {
-            kind: InputKind::Policy,
-            path: source.to_string(),
-            format: "toml".to_string(),
-            records: None,
-        });
+        inputs.push(InputFile::new(
+            InputKind::Policy,
+            source,
+            "toml",
+            None,
+            policy.content_digest(),
+        ));
     }
     inputs
 }

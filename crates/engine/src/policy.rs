@@ -32,11 +32,10 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use keyaudit_model::{
-    ApiKey, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode, Severity,
-    SourceLocation, Thresholds,
+    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode,
+    Severity, SourceLocation, Thresholds,
 };
 use regex::Regex;
-use sha2::{Digest, Sha256};
 use toml::de::DeTable;
 
 use crate::error::{PolicyErrorKind, PolicyErrors};
@@ -58,7 +57,7 @@ static DEFAULTS: LazyLock<ValidPolicy> = LazyLock::new(|| {
     match parse("keyaudit.toml", DEFAULT_POLICY_TOML, None) {
         Ok(policy) => ValidPolicy {
             source: None,
-            sha256: None,
+            content: None,
             ..policy
         },
         // A unit test parses the built-in file; it holds no input.
@@ -73,8 +72,8 @@ static DEFAULTS: LazyLock<ValidPolicy> = LazyLock::new(|| {
 #[derive(Debug, Clone)]
 pub struct ValidPolicy {
     source: Option<String>,
-    /// Lower-case hex SHA-256 of the policy text; `None` for the defaults.
-    sha256: Option<String>,
+    /// The digest of the policy text; `None` for the defaults.
+    content: Option<ContentDigest>,
     /// `[idle]`: when a key counts as idle.
     pub idle: IdlePolicy,
     /// `[naming]`: which names say nothing, and the naming convention.
@@ -111,10 +110,16 @@ impl ValidPolicy {
     /// `sha256:<64 hex digits>` of the policy file's bytes, or `default` for
     /// the built-in defaults.
     pub fn digest(&self) -> String {
-        match &self.sha256 {
-            Some(hex) => format!("sha256:{hex}"),
+        match &self.content {
+            Some(content) => content.sha256.clone(),
             None => "default".to_string(),
         }
+    }
+
+    /// The digest and length of the policy file's bytes; `None` for the
+    /// built-in defaults.
+    pub fn content_digest(&self) -> Option<&ContentDigest> {
+        self.content.as_ref()
     }
 
     /// The base severity of a rule's findings: the `[severity]` override, else
@@ -528,10 +533,9 @@ fn parse(
     let errors = walker.into_errors();
     match policy {
         Some(policy) if errors.is_empty() => {
-            let digest = Sha256::digest(original.as_bytes());
             Ok(ValidPolicy {
                 source: Some(source.to_string()),
-                sha256: Some(digest.iter().map(|b| format!("{b:02x}")).collect()),
+                content: Some(ContentDigest::of(original.as_bytes())),
                 exposures,
                 ..policy
             })

@@ -240,6 +240,7 @@ pub(crate) fn window_notes(
             let (start, end) = (source.start?, source.end?);
             Some(Diagnostic {
                 level: DiagnosticLevel::Note,
+                code: None,
                 message: format!(
                     "This usage file covers {} to {}, separated by a gap from the later \
                      evidence ({}): its events count as use, but idleness is judged over {} only",
@@ -343,6 +344,7 @@ mod tests {
             origin,
             complete,
             events: 1,
+            digest: None,
         }
     }
 

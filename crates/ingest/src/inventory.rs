@@ -6,7 +6,8 @@ use std::path::Path;
 
 use chrono::SecondsFormat;
 use keyaudit_model::{
-    ApiKey, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse, SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse,
+    SourceLocation,
 };
 
 use crate::IngestError;
@@ -70,6 +71,9 @@ pub struct ParsedInventory {
 /// Every full API key found in any cell or JSON string is replaced by its
 /// masked form and recorded as an [`Exposure`] before anything else reads
 /// the cell, so no error, diagnostic or value holds the secret.
+///
+/// The file's [`digest`](InventoryFile::digest) is that of `data`, the
+/// bytes parsed.
 pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, IngestError> {
     let text = decode(source, data)?;
     if text.trim().is_empty() {
@@ -81,11 +85,13 @@ pub fn parse_inventory(source: &str, data: &[u8]) -> Result<ParsedInventory, Ing
                 .to_string(),
         });
     }
-    match text.trim_start().chars().next() {
+    let mut parsed = match text.trim_start().chars().next() {
         Some('[' | '{') => json::parse(source, text),
         _ if html::looks_like_html(text) => html::parse(source, text),
         _ => delimited::parse(source, text),
-    }
+    }?;
+    parsed.file.digest = Some(ContentDigest::of(data));
+    Ok(parsed)
 }
 
 /// Reads, parses and merges inventory files, in the order given.
@@ -374,6 +380,7 @@ impl<'s> Collector<'s> {
                 path: self.source.to_string(),
                 format: self.format.to_string(),
                 keys: self.keys.len(),
+                digest: None,
             },
             keys: self.keys,
             exposures: self.exposures,

@@ -169,6 +169,7 @@ use crate::redact::{may_contain_full_key, redact_secrets};
 
 mod csv_export;
 mod detect;
+mod hashing;
 mod jsonapi;
 mod jsonl;
 pub mod parallel;
@@ -179,6 +180,7 @@ pub use chrono_tz::Tz;
 pub use parallel::{ParallelOptions, read_usage_file_parallel};
 
 use detect::Kind;
+use hashing::Hashing;
 use time::Zone;
 
 /// How usage files are read (the CLI's `--timezone`, `--usage-window` and
@@ -309,9 +311,28 @@ pub fn parse_usage_window(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), 
 /// Reads one usage file, handing each event to `on_event` as it is read.
 ///
 /// `source` is the file name as the user gave it; every message, location
-/// and the returned [`UsageSource::path`] use it. See the [module
+/// and the returned [`UsageSource::path`] use it. The reader is read to its
+/// end, and [`UsageSource::digest`] is the digest of every byte read from
+/// it (what the parser left unread after the last event included). See the [module
 /// documentation](self) for the formats, the window rules and the errors.
 pub fn read_usage<R: BufRead>(
+    source: &str,
+    reader: R,
+    options: &UsageOptions,
+    on_event: impl FnMut(&UsageEvent<'_>),
+) -> Result<UsageRead, IngestError> {
+    let mut reader = Hashing::new(reader);
+    let mut read = parse_usage(source, &mut reader, options, on_event)?;
+    let digest = reader.finish().map_err(|err| IngestError::Io {
+        file: source.to_string(),
+        source: err,
+    })?;
+    read.source.digest = Some(digest);
+    Ok(read)
+}
+
+/// Reads the events of one usage file (see [`read_usage`]).
+fn parse_usage<R: BufRead>(
     source: &str,
     mut reader: R,
     options: &UsageOptions,
@@ -569,6 +590,7 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
                 origin,
                 complete,
                 events: self.counts.events,
+                digest: None,
             },
             exposures: self.counts.exposures,
             outside_window: if matches!(window, WindowRule::Inferred) {

@@ -3,7 +3,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::KeyFingerprint;
+use crate::{ContentDigest, KeyFingerprint};
 
 /// Where a value came from: a file and, when known, a row and column.
 ///
@@ -186,6 +186,9 @@ pub enum DiagnosticLevel {
 pub struct Diagnostic {
     /// Note or warning.
     pub level: DiagnosticLevel,
+    /// A stable code for the kind of diagnostic, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<DiagnosticCode>,
     /// One sentence saying what was found.
     pub message: String,
     /// Where, when it concerns a place in an input.
@@ -198,8 +201,33 @@ impl Diagnostic {
     pub fn warning(message: impl Into<String>, location: Option<SourceLocation>) -> Self {
         Self {
             level: DiagnosticLevel::Warning,
+            code: None,
             message: message.into(),
             location,
+        }
+    }
+
+    /// The same diagnostic with a stable code.
+    pub fn with_code(mut self, code: DiagnosticCode) -> Self {
+        self.code = Some(code);
+        self
+    }
+}
+
+/// The stable code of a diagnostic, for filtering in CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticCode {
+    /// Usage evidence was fetched from the IT Glue API during the audit and
+    /// not kept: the report cannot be re-made from its inputs.
+    FetchedUsageNotKept,
+}
+
+impl DiagnosticCode {
+    /// The kebab-case code as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticCode::FetchedUsageNotKept => "fetched-usage-not-kept",
         }
     }
 }
@@ -210,9 +238,13 @@ impl fmt::Display for Diagnostic {
             DiagnosticLevel::Note => "note",
             DiagnosticLevel::Warning => "warning",
         };
+        f.write_str(level)?;
+        if let Some(code) = self.code {
+            write!(f, "[{}]", code.as_str())?;
+        }
         match &self.location {
-            Some(loc) => write!(f, "{level}: {loc}: {}", self.message),
-            None => write!(f, "{level}: {}", self.message),
+            Some(loc) => write!(f, ": {loc}: {}", self.message),
+            None => write!(f, ": {}", self.message),
         }
     }
 }
@@ -240,4 +272,6 @@ pub struct InventoryFile {
     pub format: String,
     /// Number of key rows read (skipped rows not counted).
     pub keys: usize,
+    /// The digest of the bytes parsed, when the reader had them.
+    pub digest: Option<ContentDigest>,
 }

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod digest;
 mod finding;
 mod fingerprint;
 mod inventory;
@@ -23,18 +24,19 @@ mod report;
 mod severity;
 mod usage;
 
+pub use digest::{ContentDigest, ContentHasher};
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use fingerprint::KeyFingerprint;
 pub use inventory::{
-    ApiKey, Diagnostic, DiagnosticLevel, Exposure, Inventory, InventoryFile, KeyState, LastUse,
-    SourceLocation,
+    ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,
+    KeyState, LastUse, SourceLocation,
 };
 pub use report::{
-    AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile, InputKind,
-    KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA, Summary, Thresholds,
-    ToolInfo, UsageWindow, ValueCount,
+    AuditOptions, AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile,
+    InputKind, InputOrigin, KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA,
+    Summary, Thresholds, TimeRange, ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};

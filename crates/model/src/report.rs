@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode, Severity,
-    SourceLocation,
+    ContentDigest, Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode,
+    Severity, SourceLocation,
 };
 
 /// The value of [`AuditReport::schema`] for this version of the contract.
@@ -30,12 +30,28 @@ pub enum InputKind {
     Usage,
     /// The policy file.
     Policy,
+    /// The earlier report findings were compared with (`--baseline`).
+    Baseline,
+}
+
+/// Where an input's bytes came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputOrigin {
+    /// A file, at [`InputFile::path`] relative to the folder the audit ran in.
+    #[default]
+    File,
+    /// Bytes embedded in keyaudit: the bundled demo account.
+    Embedded,
+    /// Activity logs fetched from the IT Glue API during the audit and not
+    /// kept: the digest is of the logs as written, but nobody can re-read them.
+    Fetched,
 }
 
 /// One input of the audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
-    /// Inventory, usage or policy.
+    /// Inventory, usage, policy or baseline.
     pub kind: InputKind,
     /// The path as the user named it (`demo:` paths for the bundled demo).
     pub path: String,
@@ -44,6 +60,70 @@ pub struct InputFile {
     /// Records read from it (keys, events), when that applies.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub records: Option<usize>,
+    /// File, embedded (the demo) or fetched (`--fetch-usage`).
+    #[serde(default)]
+    pub origin: InputOrigin,
+    /// `sha256:<hex>` of the exact bytes read; `null` only in reports of
+    /// keyaudit versions that did not record it.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// The number of bytes read (`null` as for `sha256`).
+    #[serde(default)]
+    pub bytes: Option<u64>,
+}
+
+impl InputFile {
+    /// An input read from a file, with the digest of the bytes read.
+    pub fn new(
+        kind: InputKind,
+        path: impl Into<String>,
+        format: impl Into<String>,
+        records: Option<usize>,
+        digest: Option<&ContentDigest>,
+    ) -> Self {
+        Self {
+            kind,
+            path: path.into(),
+            format: format.into(),
+            records,
+            origin: InputOrigin::File,
+            sha256: digest.map(|d| d.sha256.clone()),
+            bytes: digest.map(|d| d.bytes),
+        }
+    }
+}
+
+/// A period of time: a start and an end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+}
+
+/// The options of a run that change the JSON report besides its inputs and
+/// its `as_of`: with them, `keyaudit verify` re-makes the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditOptions {
+    /// The time zone of times without an offset in usage files (`--timezone`).
+    pub timezone: String,
+    /// The window the usage files were said to cover (`--usage-window`).
+    pub usage_window: Option<TimeRange>,
+    /// Whether a usage file whose fetch was incomplete was accepted
+    /// (`--allow-partial`).
+    pub allow_partial: bool,
+}
+
+impl Default for AuditOptions {
+    /// UTC, no window given, partial usage refused: the command's defaults.
+    fn default() -> Self {
+        Self {
+            timezone: "UTC".to_string(),
+            usage_window: None,
+            allow_partial: false,
+        }
+    }
 }
 
 /// The period a usage source covers.
@@ -300,8 +380,11 @@ pub struct AuditReport {
     pub tool: ToolInfo,
     /// The time the audit judged against.
     pub as_of: DateTime<Utc>,
-    /// The files read.
+    /// The files read, each with the digest of its bytes.
     pub inputs: Vec<InputFile>,
+    /// The options that shaped the report besides its inputs and `as_of`.
+    #[serde(default)]
+    pub options: AuditOptions,
     /// How much usage evidence there was.
     pub coverage: Coverage,
     /// Every key, sorted by name, then account, then id.

@@ -2,6 +2,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 
+use crate::ContentDigest;
+
 /// One IT Glue activity-log event, with the attributes attribution needs.
 ///
 /// Borrowed where the parser can borrow (`Cow`), so that streaming millions
@@ -88,4 +90,6 @@ pub struct UsageSource {
     pub complete: bool,
     /// Events read.
     pub events: u64,
+    /// The digest of the bytes read, when the reader hashed them.
+    pub digest: Option<ContentDigest>,
 }

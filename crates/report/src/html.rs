@@ -203,6 +203,7 @@ fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
                 keyaudit_model::InputKind::Inventory => "inventory",
                 keyaudit_model::InputKind::Usage => "usage",
                 keyaudit_model::InputKind::Policy => "policy",
+                keyaudit_model::InputKind::Baseline => "baseline",
             };
             write!(
                 out,

@@ -1,47 +1,49 @@
 //! `keyaudit audit`: read the inventory and policy, audit, render, exit.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyaudit_engine::{AuditInput, ValidPolicy, audit};
+use keyaudit_ingest::{parse_timezone, parse_usage_window};
+use keyaudit_model::{
+    AuditOptions, AuditReport, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
+    TimeRange,
+};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
-use crate::cli::{AuditArgs, ColorArg, FailOn, FormatArg, ViewArg};
+use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, FormatArg, ViewArg};
 use crate::{demo, exit, output, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
-    let as_of_arg = args.as_of.as_deref().map(parse_as_of).transpose()?;
-    let (inventory, policy, demo_as_of) = if args.demo {
-        let demo = demo::load()?;
-        (demo.inventory, demo.policy, Some(demo.as_of))
-    } else {
-        let inventory = keyaudit_ingest::load_inventories(&args.inventory)?;
-        (inventory, load_policy(args.policy.as_deref())?, None)
-    };
-    let as_of = as_of_arg.or(demo_as_of).unwrap_or_else(Utc::now);
-
-    let mut inventory = inventory;
-    let evidence = if args.demo {
-        Some(demo::usage(&mut inventory, &policy)?)
-    } else {
-        usage::gather(&args, &mut inventory, &policy)?
-    };
-    let mut report = audit(
-        &AuditInput {
-            inventory: &inventory,
-            usage: evidence.as_ref(),
+    let request = Request {
+        inputs: if args.demo {
+            Inputs::Demo
+        } else {
+            Inputs::Files {
+                inventory: args.inventory.clone(),
+                usage: args.usage.clone(),
+                policy: args.policy.clone(),
+                fetch: args.fetch_usage.then(|| Box::new(args.fetch.clone())),
+            }
         },
-        &policy,
-        as_of,
-    );
-    if let Some(path) = &args.baseline {
-        let baseline = saved_report::load(path)?;
-        keyaudit_report::diff::annotate(&mut report, &baseline, &path.display().to_string());
-    }
+        options: AuditOptions {
+            timezone: parse_timezone(&args.timezone)?.name().to_string(),
+            usage_window: args
+                .usage_window
+                .as_deref()
+                .map(parse_usage_window)
+                .transpose()?
+                .map(|(start, end)| TimeRange { start, end }),
+            allow_partial: args.allow_partial,
+        },
+        as_of: args.as_of.as_deref().map(parse_as_of).transpose()?,
+        baseline: args.baseline.clone(),
+    };
+    let report = make_report(&request)?;
     if !args.quiet {
         for diagnostic in &report.diagnostics {
             eprintln!("{diagnostic}");
@@ -72,6 +74,122 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         &report,
         args.fail_on.unwrap_or(default_gate),
     ))
+}
+
+/// What an audit reads.
+#[derive(Debug, Clone)]
+pub enum Inputs {
+    /// The bundled demo account (`--demo`).
+    Demo,
+    /// Files, as named on the command line (or in a report being verified).
+    Files {
+        /// Inventory files, in order.
+        inventory: Vec<PathBuf>,
+        /// Usage files, in order.
+        usage: Vec<PathBuf>,
+        /// The policy file; the built-in defaults when `None`.
+        policy: Option<PathBuf>,
+        /// Activity logs to fetch from the IT Glue API (`--fetch-usage`).
+        fetch: Option<Box<FetchArgs>>,
+    },
+}
+
+/// Everything that decides the JSON report: what `audit` reads from its
+/// command line and `verify` from a report.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The inputs.
+    pub inputs: Inputs,
+    /// The options recorded in the report.
+    pub options: AuditOptions,
+    /// The audit's as-of time: by default now, or the demo's own date.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The earlier report to compare findings with (`--baseline`).
+    pub baseline: Option<PathBuf>,
+}
+
+/// Reads the inputs, audits, compares with the baseline, and records in the
+/// report the options and where each input came from: the one pipeline of
+/// `keyaudit audit` and `keyaudit verify`.
+pub fn make_report(request: &Request) -> Result<AuditReport> {
+    let usage_options = usage::read_options(&request.options)?;
+    let (inventory, policy, evidence, default_as_of) = match &request.inputs {
+        Inputs::Demo => {
+            let demo = demo::load()?;
+            let mut inventory = demo.inventory;
+            let evidence = demo::usage(&mut inventory, &demo.policy, &usage_options)?;
+            (inventory, demo.policy, Some(evidence), Some(demo.as_of))
+        }
+        Inputs::Files {
+            inventory,
+            usage,
+            policy,
+            fetch,
+        } => {
+            let mut inventory = keyaudit_ingest::load_inventories(inventory)?;
+            let policy = load_policy(policy.as_deref())?;
+            let evidence = usage::gather(
+                usage,
+                fetch.as_deref(),
+                &usage_options,
+                &mut inventory,
+                &policy,
+            )?;
+            (inventory, policy, evidence, None)
+        }
+    };
+    let as_of = request.as_of.or(default_as_of).unwrap_or_else(Utc::now);
+    let mut report = audit(
+        &AuditInput {
+            inventory: &inventory,
+            usage: evidence.as_ref(),
+        },
+        &policy,
+        as_of,
+    );
+    report.options = request.options.clone();
+    match &request.inputs {
+        Inputs::Demo => {
+            for input in &mut report.inputs {
+                input.origin = InputOrigin::Embedded;
+            }
+        }
+        Inputs::Files {
+            fetch: Some(fetch), ..
+        } => {
+            let name = usage::fetched_name(fetch);
+            for input in report.inputs.iter_mut().filter(|i| i.path == name) {
+                input.origin = InputOrigin::Fetched;
+            }
+            report.diagnostics.push(
+                Diagnostic::warning(
+                    format!(
+                        "the activity logs were fetched from the IT Glue API ({name}) and not \
+                         kept: the report records their digest, but cannot be verified against \
+                         them; to make it verifiable, keep the logs with `keyaudit fetch-usage \
+                         --output usage.jsonl` and audit with `--usage usage.jsonl`"
+                    ),
+                    None,
+                )
+                .with_code(DiagnosticCode::FetchedUsageNotKept),
+            );
+            report.diagnostics.sort();
+        }
+        Inputs::Files { .. } => {}
+    }
+    if let Some(path) = &request.baseline {
+        let shown = path.display().to_string();
+        let (baseline, digest) = saved_report::load_with_digest(path)?;
+        keyaudit_report::diff::annotate(&mut report, &baseline, &shown);
+        report.inputs.push(InputFile::new(
+            InputKind::Baseline,
+            shown,
+            "json",
+            Some(baseline.findings.len()),
+            Some(&digest),
+        ));
+    }
+    Ok(report)
 }
 
 /// Parses `--as-of`: a date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.

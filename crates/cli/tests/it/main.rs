@@ -9,3 +9,4 @@ mod faults;
 mod fetch;
 mod leaks;
 mod roundtrip;
+mod verify;

@@ -51,7 +51,7 @@ impl RawPolicy {
         }
         Some(ValidPolicy {
             source: None,
-            sha256: None,
+            content: None,
             idle: idle?,
             naming: naming?,
             rotation: rotation?,

@@ -82,6 +82,7 @@ fn source(start: DateTime<Utc>, end: DateTime<Utc>, events: u64) -> UsageSource 
         origin: WindowOrigin::Declared,
         complete: true,
         events,
+        digest: None,
     }
 }
 

@@ -4,8 +4,8 @@
 use crate::support::fixtures::*;
 use keyaudit_engine::{ValidPolicy, parse_policy, rules};
 use keyaudit_model::{
-    ApiKey, Diagnostic, InputFile, InputKind, InventoryFile, KeyState, LastUse, LastUsedSource,
-    REPORT_SCHEMA, RuleCode, Severity, SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, InputFile, InputKind, InputOrigin, InventoryFile, KeyState,
+    LastUse, LastUsedSource, REPORT_SCHEMA, RuleCode, Severity, SourceLocation,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -55,6 +55,7 @@ fn mixed_inventory(keys: Vec<ApiKey>) -> keyaudit_model::Inventory {
         path: "keys.csv".into(),
         format: "csv".into(),
         keys: 10,
+        digest: Some(ContentDigest::of(b"the inventory's bytes")),
     }];
     inv.exposures = vec![exposure(8, "keys.csv", 9), exposure(77, "notes.txt", 1)];
     inv.diagnostics = vec![
@@ -228,15 +229,22 @@ fn report_header_inputs_coverage_and_summary() {
                 path: "keys.csv".into(),
                 format: "csv".into(),
                 records: Some(10),
+                origin: InputOrigin::File,
+                sha256: Some(ContentDigest::of(b"the inventory's bytes").sha256),
+                bytes: Some(21),
             },
             InputFile {
                 kind: InputKind::Policy,
                 path: "policy/keyaudit.toml".into(),
                 format: "toml".into(),
                 records: None,
+                origin: InputOrigin::File,
+                sha256: Some(policy.digest()),
+                bytes: policy.content_digest().map(|d| d.bytes),
             },
         ]
     );
+    assert_eq!(report.inputs[1].bytes, Some(0), "the policy text is empty");
     assert_eq!(report.coverage.usage_window, None);
     assert_eq!(report.coverage.events_seen, 0);
     assert_eq!(report.coverage.keys_with_inventory_last_use, 8);

@@ -116,6 +116,7 @@ proptest! {
                 path: "keys.csv".into(),
                 format: "csv".into(),
                 keys: keys.len(),
+                digest: None,
             }],
             keys,
             exposures,

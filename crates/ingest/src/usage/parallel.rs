@@ -5,11 +5,16 @@
 //! is cut into byte ranges of a fixed length, each starting at a line: how
 //! a file is cut depends on its size and lines alone, never on the number
 //! of threads, so states that are merged in file order come out the same on
-//! every machine (bounded counts included). The threads take the ranges in
-//! file order as they get free, and read each through a bounded buffer (the
-//! file is never held in memory) into a state of its own; the counts of the
-//! ranges are then added up in file order. A JSON:API document (or an
-//! array) cannot be cut: it is read whole, on the calling thread.
+//! every machine (bounded counts included). The calling thread reads the
+//! file once, in order, hashing every byte (so the file's digest is that of
+//! the bytes parsed, with no second read that could see other bytes), cuts
+//! the data into ranges and hands each on when a thread is free to take it;
+//! the threads take the ranges in file order and read each into a state of
+//! its own (one range per thread and one read ahead are held at a time:
+//! the file is never held whole). The
+//! counts of the ranges are then added up in file order. A JSON:API
+//! document (or an array) cannot be cut: it is read whole, on the calling
+//! thread.
 //!
 //! The result is the sequential read's: the same source (window, event
 //! count, completeness), the same exposures at the same rows, and every
@@ -29,15 +34,16 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use keyaudit_model::UsageEvent;
+use keyaudit_model::{ContentHasher, UsageEvent};
 
 use super::csv_export::{self, Prologue};
 use super::detect::{self, Kind};
+use super::hashing::Recording;
 use super::jsonapi::{self, Top};
 use super::jsonl::{self, LinesEnd};
 use super::{
@@ -69,6 +75,10 @@ impl Default for ParallelOptions {
 
 /// The buffer each range is read through.
 const CHUNK_BUFFER: usize = 1 << 18;
+
+/// The most of a file's start kept while its first part is read; a first
+/// part longer than this (a huge header) makes the file read sequentially.
+const PROLOGUE_KEEP: usize = 1 << 20;
 
 /// What follows the first part of the file.
 enum Plan {
@@ -159,9 +169,11 @@ where
         return sequential();
     }
 
-    // The first part, read as the sequential read does.
+    // The first part, read as the sequential read does, through a recorder
+    // that hashes it and keeps it: the data after the first part is cut into
+    // ranges from the bytes read here and on, never read twice.
     let mut first = make_state();
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut reader = BufReader::with_capacity(1 << 16, Recording::new(&file, PROLOGUE_KEEP));
     let mut sink = Sink::new(&name, options, |event| observe(&mut first, event));
     let start = detect::start(&name, &mut reader)?;
     let (plan, data_start) = match start.kind {
@@ -181,7 +193,10 @@ where
         },
         Kind::Object | Kind::Array => match jsonapi::read(&mut reader, start, &mut sink)? {
             Top::Document => {
-                let read = sink.finish("jsonapi", WindowRule::given_or_inferred(options), true);
+                let mut read = sink.finish("jsonapi", WindowRule::given_or_inferred(options), true);
+                // What follows the document passes through the recorder too.
+                std::io::copy(&mut reader, &mut std::io::sink()).map_err(io_error)?;
+                read.source.digest = Some(reader.into_inner().hasher.finish());
                 return Ok((read, first));
             }
             Top::Header(raw) => {
@@ -197,42 +212,65 @@ where
         },
     };
     let prologue = sink.into_counts();
-    drop(reader);
-    if len.saturating_sub(data_start) < parallel.range_bytes {
+    let recording = reader.into_inner();
+    let read_so_far = recording.kept.len() as u64;
+    if recording.overflow
+        || read_so_far < data_start
+        || len.saturating_sub(data_start) < parallel.range_bytes
+    {
         return sequential();
     }
+    let Ok(carried) = usize::try_from(data_start) else {
+        return sequential();
+    };
+    let Recording {
+        mut hasher,
+        mut kept,
+        ..
+    } = recording;
+    let carry = kept.split_off(carried);
+    drop(kept);
 
     // The prologue handed no event on (a header only): every range gets a
     // state of its own.
     drop(first);
-    let bounds = ranges(path, data_start, len, parallel).map_err(io_error)?;
     let stop = AtomicBool::new(false);
-    let next = AtomicUsize::new(0);
     let merged = Mutex::new(Merged {
         next: 0,
         state: None,
         waiting: BTreeMap::new(),
     });
-    let workers = parallel.threads.clamp(1, bounds.len());
-    let mut results: Vec<(usize, Result<Chunk, IngestError>)> = std::thread::scope(|scope| {
+    let workers = parallel.threads.max(1);
+    // A range is handed on when a thread takes it: one range is read ahead.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Range>(0);
+    let receive = Mutex::new(receive);
+    let mut cutter = Cutter::new(data_start, len, parallel, carry);
+    let (mut results, produced) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let (name, plan, stop, next, merged) = (&name, &plan, &stop, &next, &merged);
-                let (bounds, make_state, observe, merge) = (&bounds, &make_state, &observe, &merge);
+                let (name, plan, stop, merged, receive) = (&name, &plan, &stop, &merged, &receive);
+                let (make_state, observe, merge) = (&make_state, &observe, &merge);
                 scope.spawn(move || {
                     let mut done = Vec::new();
-                    // Ranges are taken in file order by whichever thread is
-                    // free: a slower core reads fewer of them.
+                    // Ranges come in file order to whichever thread is free:
+                    // a slower core reads fewer of them.
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&(from, to)) = bounds.get(i) else {
+                        let next = match receive.lock() {
+                            Ok(receive) => receive.recv(),
+                            Err(_) => return done,
+                        };
+                        let Ok(range) = next else {
                             return done;
                         };
+                        if stop.load(Ordering::Relaxed) {
+                            // Keep taking ranges so that the reader never
+                            // waits on a full queue; they are not read.
+                            continue;
+                        }
                         let mut state = make_state();
                         let mut sink = Sink::new(name, options, |event| observe(&mut state, event));
                         sink.stop = Some(stop);
-                        let last = i + 1 == bounds.len();
-                        let result = read_range(path, plan, from, to, last, &mut sink);
+                        let result = read_range(plan, &range, &mut sink);
                         let chunk = result.map(|(rows, truncated, clean)| Chunk {
                             counts: sink.into_counts(),
                             rows,
@@ -240,37 +278,62 @@ where
                             clean,
                         });
                         let good = chunk.as_ref().is_ok_and(|c| c.clean);
-                        done.push((i, chunk));
+                        done.push((range.index, chunk));
                         if !good {
                             stop.store(true, Ordering::Relaxed);
-                            return done;
+                            continue;
                         }
                         match merged.lock() {
-                            Ok(mut merged) => merged.add(i, state, merge),
-                            Err(_) => {
-                                stop.store(true, Ordering::Relaxed);
-                                return done;
-                            }
+                            Ok(mut merged) => merged.add(range.index, state, merge),
+                            Err(_) => stop.store(true, Ordering::Relaxed),
                         }
                     }
                 })
             })
             .collect();
-        handles
+        // This thread reads the data part once, in order, hashing it, and
+        // hands it on range by range.
+        let mut produced = Ok(0);
+        let mut source = (&file).take(len.saturating_sub(read_so_far));
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            match cutter.next_range(&mut source, &mut hasher) {
+                Ok(Some(range)) => {
+                    if send.send(range).is_err() {
+                        break;
+                    }
+                    produced = produced.map(|n| n + 1);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    produced = Err(err);
+                    break;
+                }
+            }
+        }
+        drop(send);
+        let results: Vec<(usize, Result<Chunk, IngestError>)> = handles
             .into_iter()
             .flat_map(|handle| match handle.join() {
                 Ok(done) => done,
                 Err(panic) => std::panic::resume_unwind(panic),
             })
-            .collect()
+            .collect();
+        (results, produced)
     });
     results.sort_by_key(|(i, _)| *i);
     let state = merged.into_inner().ok().and_then(|m| m.state);
-    let (true, Some(state)) = (results.len() == bounds.len(), state) else {
-        // A range failed and the others stopped: the sequential read decides.
+    let (Ok(produced), false, Some(state)) = (produced, cutter.more(), state) else {
+        // A range failed, the file could not be read to the length it had,
+        // or a line was too long to cut at: the sequential read decides.
         return sequential();
     };
-    let mut chunks = Vec::with_capacity(bounds.len());
+    if results.len() != produced {
+        return sequential();
+    }
+    let mut chunks = Vec::with_capacity(produced);
     for (_, chunk) in results {
         match chunk {
             Ok(chunk) if chunk.clean => chunks.push(chunk),
@@ -295,10 +358,11 @@ where
         row += chunk.rows;
         truncated |= chunk.truncated;
     }
-    let read = match &plan {
+    let mut read = match &plan {
         Plan::Jsonl { header, .. } => finish_jsonl(sink, header, truncated, options)?,
         Plan::Csv(_) => sink.finish("csv", WindowRule::given_or_inferred(options), true),
     };
+    read.source.digest = Some(hasher.finish());
     Ok((read, state))
 }
 
@@ -326,84 +390,165 @@ impl<T> Merged<T> {
     }
 }
 
-/// Reads the data between `from` and `to`: returns the rows (or lines)
-/// read, whether a last JSONL line was cut short, and whether the range is
-/// clean.
-fn read_range<F: FnMut(&UsageEvent<'_>)>(
-    path: &Path,
-    plan: &Plan,
+/// One range of the data part: its place in the file and its bytes.
+struct Range {
+    /// Its position among the ranges, from 0.
+    index: usize,
+    /// Its offset in the file.
     from: u64,
-    to: u64,
+    bytes: Vec<u8>,
+    /// Whether it ends the file.
     last: bool,
+}
+
+/// Reads one range: returns the rows (or lines) read, whether a last JSONL
+/// line was cut short, and whether the range is clean.
+fn read_range<F: FnMut(&UsageEvent<'_>)>(
+    plan: &Plan,
+    range: &Range,
     sink: &mut Sink<'_, F>,
 ) -> Result<(usize, bool, bool), IngestError> {
-    let io_error = |source| IngestError::Io {
-        file: sink.source.to_string(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io_error)?;
-    file.seek(SeekFrom::Start(from)).map_err(io_error)?;
-    let range = file.take(to - from);
+    let bytes = range.bytes.as_slice();
     match plan {
         Plan::Jsonl { header, .. } => {
             sink.bounds = Some(header.window);
-            let mut reader = BufReader::with_capacity(CHUNK_BUFFER, range);
-            let offset = usize::try_from(from).unwrap_or(usize::MAX);
-            let LinesEnd { truncated, line } = jsonl::read_events(&mut reader, 0, offset, sink)?;
+            let offset = usize::try_from(range.from).unwrap_or(usize::MAX);
+            let LinesEnd { truncated, line } = jsonl::read_events(&mut { bytes }, 0, offset, sink)?;
             Ok((line, truncated, !sink.stopped()))
         }
         Plan::Csv(prologue) => {
-            let end = if last {
-                csv_export::read_chunk(range, prologue, false, sink)?
+            let end = if range.last {
+                csv_export::read_chunk(bytes, prologue, false, sink)?
             } else {
-                csv_export::read_chunk(range.chain(csv_export::SENTINEL), prologue, true, sink)?
+                csv_export::read_chunk(bytes.chain(csv_export::SENTINEL), prologue, true, sink)?
             };
             Ok((end.rows, false, end.clean))
         }
     }
 }
 
-/// Cuts `[data_start, len)` into ranges of `parallel.range_bytes` that
-/// start at a line (the last takes what is left). Many ranges per thread:
-/// a thread that is done takes the next one, so a core slowed by something
-/// else reads less.
-fn ranges(
-    path: &Path,
+/// Cuts the data part `[data_start, len)` into ranges of about
+/// `parallel.range_bytes` that start at a line (the last takes what is
+/// left), from the bytes as they are read, once. Where a range ends
+/// depends on the file's size and lines alone: the cut after the `i`-th
+/// of `count` equal shares is just after the first line end at or after
+/// that share's end.
+struct Cutter {
     data_start: u64,
+    data: u64,
+    count: u64,
+    /// The next share whose end is to be cut at.
+    share: u64,
+    /// The offset of the range being filled, and its bytes so far.
+    from: u64,
+    bytes: Vec<u8>,
+    /// How far `bytes` was searched for a line end.
+    searched: usize,
     len: u64,
-    parallel: &ParallelOptions,
-) -> std::io::Result<Vec<(u64, u64)>> {
-    let data = len - data_start;
-    let count = (data / parallel.range_bytes.max(1)).max(1);
-    let mut file = File::open(path)?;
-    let mut starts = vec![data_start];
-    for i in 1..count {
-        let target = data_start + data * i / count;
-        let at = line_after(&mut file, target.max(*starts.last().unwrap_or(&0)), len)?;
-        if at < len && at > *starts.last().unwrap_or(&0) {
-            starts.push(at);
-        }
-    }
-    let mut bounds: Vec<(u64, u64)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
-    bounds.push((*starts.last().unwrap_or(&data_start), len));
-    Ok(bounds)
+    index: usize,
+    /// The longest a range may grow while no line end is found.
+    max_range: usize,
+    done: bool,
 }
 
-/// The offset just after the first `\n` at or after `from` (`len` when
-/// there is none).
-fn line_after(file: &mut File, from: u64, len: u64) -> std::io::Result<u64> {
-    file.seek(SeekFrom::Start(from))?;
-    let mut buf = [0u8; 8192];
-    let mut at = from;
-    while at < len {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+impl Cutter {
+    fn new(data_start: u64, len: u64, parallel: &ParallelOptions, carry: Vec<u8>) -> Self {
+        let data = len - data_start;
+        let range_bytes = parallel.range_bytes.max(1);
+        Self {
+            data_start,
+            data,
+            count: (data / range_bytes).max(1),
+            share: 1,
+            from: data_start,
+            bytes: carry,
+            searched: 0,
+            len,
+            index: 0,
+            max_range: usize::try_from(range_bytes.saturating_mul(4)).unwrap_or(usize::MAX),
+            done: false,
         }
-        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
-            return Ok(at + i as u64 + 1);
-        }
-        at += n as u64;
     }
-    Ok(len)
+
+    /// True while the data part was not handed on to its end.
+    fn more(&self) -> bool {
+        !self.done
+    }
+
+    /// Reads on (hashing what it reads) until the next range is complete.
+    /// `None` at the end of the data part. A range that grows past four
+    /// times the range length without a line end to cut at is an error
+    /// (`InvalidData`): the caller reads the file sequentially instead.
+    fn next_range(
+        &mut self,
+        source: &mut impl Read,
+        hasher: &mut ContentHasher,
+    ) -> std::io::Result<Option<Range>> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let filled = self.from + self.bytes.len() as u64;
+            if self.share < self.count {
+                let target = self.data_start + self.data * self.share / self.count;
+                let search_from = usize::try_from(target.saturating_sub(self.from))
+                    .unwrap_or(usize::MAX)
+                    .max(self.searched);
+                if search_from < self.bytes.len() {
+                    match memchr::memchr(b'\n', &self.bytes[search_from..]) {
+                        Some(i) => {
+                            let at = search_from + i + 1;
+                            self.share += 1;
+                            self.searched = 0;
+                            if self.from + (at as u64) < self.len {
+                                let rest = self.bytes.split_off(at);
+                                let bytes = std::mem::replace(&mut self.bytes, rest);
+                                let range = self.range(bytes, false);
+                                self.from += at as u64;
+                                return Ok(Some(range));
+                            }
+                            continue;
+                        }
+                        None => self.searched = self.bytes.len(),
+                    }
+                }
+            }
+            if filled >= self.len {
+                self.done = true;
+                let bytes = std::mem::take(&mut self.bytes);
+                return Ok(Some(self.range(bytes, true)));
+            }
+            if self.bytes.len() > self.max_range {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "no line end to cut a range at",
+                ));
+            }
+            let want = usize::try_from(self.len - filled)
+                .unwrap_or(usize::MAX)
+                .min(CHUNK_BUFFER);
+            let at = self.bytes.len();
+            self.bytes.resize(at + want, 0);
+            let n = source.read(&mut self.bytes[at..])?;
+            self.bytes.truncate(at + n);
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was read",
+                ));
+            }
+            hasher.update(&self.bytes[at..]);
+        }
+    }
+
+    fn range(&mut self, bytes: Vec<u8>, last: bool) -> Range {
+        let range = Range {
+            index: self.index,
+            from: self.from,
+            bytes,
+            last,
+        };
+        self.index += 1;
+        range
+    }
 }

@@ -2,7 +2,7 @@
 //! source, exposures and window, every event in the same order (ranges in
 //! file order), and the same error; for JSONL and CSV, LF and CRLF, quoted
 //! fields holding line breaks at range boundaries, keys in cells, and every
-//! number of threads.
+//! number of threads; and the same digest, that of the whole file.
 
 // `IngestError` is large by design (see the crate root).
 #![allow(clippy::result_large_err)]
@@ -13,7 +13,7 @@ use keyaudit_ingest::{
     IngestError, ParallelOptions, UsageOptions, UsageRead, read_usage_file,
     read_usage_file_parallel,
 };
-use keyaudit_model::UsageEvent;
+use keyaudit_model::{ContentDigest, UsageEvent};
 use proptest::prelude::*;
 
 const KEY: &str = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.S3cr3tV4lu3XyZq9";
@@ -88,6 +88,14 @@ fn same(text: &str, options: &UsageOptions) -> Read {
     let path = dir.path().join("usage.txt");
     std::fs::write(&path, text).unwrap();
     let want = sequential(&path, options);
+    if let Ok((read, _)) = &want {
+        // Every read hashes the bytes it parsed: the whole file.
+        assert_eq!(
+            read.source.digest,
+            Some(ContentDigest::of(text.as_bytes())),
+            "{text:?}"
+        );
+    }
     for threads in [1, 2, 3, 7] {
         for range_bytes in [1, 40, 1000] {
             let got = parallel(&path, options, threads, range_bytes);

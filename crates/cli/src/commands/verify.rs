@@ -1,0 +1,348 @@
+//! `keyaudit verify`: re-make a JSON report from the inputs it names and
+//! compare it byte for byte.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use keyaudit_model::{
+    AuditReport, ContentDigest, ContentHasher, InputFile, InputKind, InputOrigin,
+};
+use keyaudit_report::{Format, RenderOptions, View, render};
+use serde_json::Value;
+
+use crate::cli::VerifyArgs;
+use crate::commands::audit::{Inputs, Request, make_report};
+use crate::saved_report;
+
+/// Exit code of a report that does not verify.
+const DOES_NOT_VERIFY: u8 = 1;
+
+/// The most differences listed for an edited report.
+const MAX_LISTED: usize = 20;
+
+/// Runs `keyaudit verify`.
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let shown = args.report.display().to_string();
+    let bytes = saved_report::read(&args.report)?;
+    let report = saved_report::parse(&shown, &bytes)?;
+    if let Some(base) = &args.base {
+        std::env::set_current_dir(base)
+            .with_context(|| format!("cannot enter --base folder `{}`", base.display()))?;
+    }
+    match check(&shown, &bytes, &report)? {
+        None => {
+            println!(
+                "verified: `{shown}` re-made byte for byte from its {} input{} ({} finding{})",
+                report.inputs.len(),
+                plural(report.inputs.len()),
+                report.findings.len(),
+                plural(report.findings.len())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problems) => {
+            println!("`{shown}` does not verify:");
+            for line in problems.lines() {
+                println!("  {line}");
+            }
+            Ok(ExitCode::from(DOES_NOT_VERIFY))
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `None` when the report verifies, else what differs, one line each.
+fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<String>> {
+    let ours = env!("CARGO_PKG_VERSION");
+    if report.inputs.iter().any(|i| i.sha256.is_none()) {
+        return Ok(Some(format!(
+            "it records no digest of its inputs: it was made by keyaudit {}, before reports recorded them; re-run the audit with keyaudit {ours}",
+            report.tool.version
+        )));
+    }
+    let fetched: Vec<&InputFile> = report
+        .inputs
+        .iter()
+        .filter(|i| i.origin == InputOrigin::Fetched)
+        .collect();
+    if !fetched.is_empty() {
+        let mut text = String::new();
+        for input in fetched {
+            let _ = writeln!(
+                text,
+                "usage `{}` was fetched from the IT Glue API during the audit and not kept ({} as fetched): it cannot be re-read; \
+                 to make a verifiable report, keep the logs (`keyaudit fetch-usage --output usage.jsonl`) and audit with `--usage usage.jsonl`",
+                input.path,
+                input.sha256.as_deref().unwrap_or("-"),
+            );
+        }
+        return Ok(Some(text));
+    }
+    let request = request(report)?;
+    let missing: Vec<String> = report
+        .inputs
+        .iter()
+        .filter(|i| i.origin == InputOrigin::File && !Path::new(&i.path).is_file())
+        .map(|i| {
+            format!(
+                "{} `{}` is missing (expected {} of {} bytes)",
+                kind(i.kind),
+                i.path,
+                i.sha256.as_deref().unwrap_or("-"),
+                i.bytes.unwrap_or(0)
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Some(missing.join("\n")));
+    }
+    let remade = match make_report(&request) {
+        Ok(remade) => remade,
+        // An input that no longer reads: say which changed.
+        Err(err) => {
+            let changed = changed_on_disk(report);
+            return Ok(Some(if changed.is_empty() {
+                format!("the report cannot be re-made from its inputs and options: {err:#}")
+            } else {
+                changed.join("\n")
+            }));
+        }
+    };
+    let changed = changed_inputs(report, &remade);
+    if !changed.is_empty() {
+        return Ok(Some(changed.join("\n")));
+    }
+    let mut again = Vec::new();
+    render(
+        &remade,
+        Format::Json,
+        View::Findings,
+        &RenderOptions { color: false },
+        &mut again,
+    )
+    .context("cannot render the re-made report")?;
+    if again == bytes {
+        return Ok(None);
+    }
+    if report.tool.name != "keyaudit" || report.tool.version != ours {
+        return Ok(Some(format!(
+            "it was made by {} {}, and this is keyaudit {ours}: its inputs are unchanged, but another version may write another report from them; verify it with keyaudit {}",
+            report.tool.name, report.tool.version, report.tool.version
+        )));
+    }
+    let before: Value = serde_json::from_slice(bytes).context("re-reading the report")?;
+    let after: Value = serde_json::from_slice(&again).context("re-reading the re-made report")?;
+    let mut differences = Vec::new();
+    json_diff("", &before, &after, &mut differences);
+    if differences.is_empty() {
+        return Ok(Some(format!(
+            "its content equals the re-made report's, but not its bytes: `{shown}` was re-formatted (spacing, order of fields) after it was written"
+        )));
+    }
+    let total = differences.len();
+    let mut text = format!(
+        "its inputs are unchanged, but the report was edited: {total} field{} differ{} from the re-made report\n",
+        plural(total),
+        if total == 1 { "s" } else { "" }
+    );
+    for line in differences.iter().take(MAX_LISTED) {
+        let _ = writeln!(text, "{line}");
+    }
+    if total > MAX_LISTED {
+        let _ = writeln!(text, "… and {} more", total - MAX_LISTED);
+    }
+    Ok(Some(text))
+}
+
+/// The audit to re-run: the report's inputs, options, as-of and baseline.
+fn request(report: &AuditReport) -> Result<Request> {
+    let paths = |kind: InputKind| -> Vec<PathBuf> {
+        report
+            .inputs
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| PathBuf::from(&i.path))
+            .collect()
+    };
+    let embedded = report
+        .inputs
+        .iter()
+        .filter(|i| i.origin == InputOrigin::Embedded)
+        .count();
+    let inputs = if embedded > 0 {
+        Inputs::Demo
+    } else {
+        Inputs::Files {
+            inventory: paths(InputKind::Inventory),
+            usage: paths(InputKind::Usage),
+            policy: paths(InputKind::Policy).into_iter().next(),
+            fetch: None,
+        }
+    };
+    Ok(Request {
+        inputs,
+        options: report.options.clone(),
+        as_of: Some(report.as_of),
+        baseline: paths(InputKind::Baseline).into_iter().next(),
+    })
+}
+
+/// The inputs whose digest in the re-made report is not the report's.
+fn changed_inputs(report: &AuditReport, remade: &AuditReport) -> Vec<String> {
+    let mut changed = Vec::new();
+    for input in &report.inputs {
+        let now = remade
+            .inputs
+            .iter()
+            .find(|i| i.kind == input.kind && i.path == input.path);
+        match now {
+            Some(now) if now.sha256 == input.sha256 => {}
+            Some(now) => changed.push(changed_line(input, now.sha256.as_deref().unwrap_or("-"))),
+            None => changed.push(format!(
+                "{} `{}` is in the report but was not read when re-made",
+                kind(input.kind),
+                input.path
+            )),
+        }
+    }
+    changed
+}
+
+/// The file inputs whose bytes on disk are not those recorded.
+fn changed_on_disk(report: &AuditReport) -> Vec<String> {
+    report
+        .inputs
+        .iter()
+        .filter(|i| i.origin == InputOrigin::File)
+        .filter_map(|input| {
+            let now = digest_of_file(Path::new(&input.path))
+                .map(|digest| digest.sha256)
+                .unwrap_or_else(|err| format!("unreadable ({err})"));
+            (Some(now.as_str()) != input.sha256.as_deref()).then(|| changed_line(input, &now))
+        })
+        .collect()
+}
+
+/// The digest of a file, read in pieces (a usage file may be gigabytes).
+fn digest_of_file(path: &Path) -> std::io::Result<ContentDigest> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = ContentHasher::default();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher.finish());
+        }
+        hasher.update(&buf[..n]);
+    }
+}
+
+fn changed_line(input: &InputFile, now: &str) -> String {
+    format!(
+        "{} `{}` changed: {} in the report, {now} now",
+        kind(input.kind),
+        input.path,
+        input.sha256.as_deref().unwrap_or("-")
+    )
+}
+
+fn kind(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Inventory => "inventory",
+        InputKind::Usage => "usage",
+        InputKind::Policy => "policy",
+        InputKind::Baseline => "baseline",
+    }
+}
+
+/// Lists the leaves where `before` (the report) and `after` (re-made)
+/// differ, as `path: value in the report, value when re-made`.
+fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match b.get(key) {
+                    Some(other) => json_diff(&at, value, other, out),
+                    None => out.push(format!(
+                        "{at}: {} in the report, absent when re-made",
+                        show(value)
+                    )),
+                }
+            }
+            for (key, value) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                out.push(format!(
+                    "{at}: absent in the report, {} when re-made",
+                    show(value)
+                ));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                json_diff(&format!("{path}[{i}]"), x, y, out);
+            }
+            if a.len() != b.len() {
+                out.push(format!(
+                    "{path}: {} entries in the report, {} when re-made",
+                    a.len(),
+                    b.len()
+                ));
+            }
+        }
+        _ if before == after => {}
+        _ => out.push(format!(
+            "{path}: {} in the report, {} when re-made",
+            show(before),
+            show(after)
+        )),
+    }
+}
+
+/// A JSON value for one line: at most 80 characters.
+fn show(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 80 {
+        text
+    } else {
+        let cut: String = text.chars().take(77).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_are_listed_by_json_path() {
+        let before =
+            serde_json::json!({"findings": [{"severity": "high"}, {"severity": "low"}], "a": 1});
+        let after =
+            serde_json::json!({"findings": [{"severity": "medium"}, {"severity": "low"}], "b": 2});
+        let mut out = Vec::new();
+        json_diff("", &before, &after, &mut out);
+        assert_eq!(
+            out,
+            [
+                "a: 1 in the report, absent when re-made",
+                "findings[0].severity: \"high\" in the report, \"medium\" when re-made",
+                "b: absent in the report, 2 when re-made",
+            ]
+        );
+    }
+}
