@@ -32,6 +32,8 @@ pub enum Command {
   keyaudit audit --inventory us.csv --inventory eu.csv --policy keyaudit.toml --as-of 2026-11-26
   keyaudit audit --inventory api-keys.csv --format csv --view keys --output credential-report.csv
   keyaudit audit --inventory api-keys.csv --output report.json --fail-on critical
+  keyaudit audit --inventory api-keys.csv --usage usage.jsonl --view forecast
+  keyaudit audit --inventory api-keys.csv --usage usage.jsonl --output revocations.ics
   keyaudit audit --inventory api-keys.tsv --usage usage.jsonl --usage activity-export.csv --timezone America/New_York
   ITGLUE_API_KEY=... keyaudit audit --inventory api-keys.tsv --fetch-usage --region eu
 
@@ -297,12 +299,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Output format. Default: from the --output extension (.csv, .json, .md, .html), else table.
+    /// Output format. Default: from the --output extension (.csv, .json, .md, .html, .ics), else table.
     #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
     /// What the table and CSV list: findings, one row per key (the credential
-    /// report), or one row per compliance control (the auditor's evidence sheet).
+    /// report), one row per compliance control (the auditor's evidence sheet),
+    /// or the revocation forecast (also a Markdown or HTML document of its own).
     #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
     pub view: ViewArg,
 
@@ -365,6 +368,8 @@ pub enum FormatArg {
     Html,
     /// OCSF Detection Findings (class 2004) as a JSON array, for a SIEM.
     Ocsf,
+    /// The revocation forecast as an iCalendar file (warning and revocation day per key).
+    Ics,
 }
 
 /// `--view` values.
@@ -376,6 +381,8 @@ pub enum ViewArg {
     Keys,
     /// One row per compliance control: pass or fail, with the findings' keys.
     Compliance,
+    /// One row per active or paused key: IT Glue's warning and revocation days.
+    Forecast,
 }
 
 /// `--color` values.

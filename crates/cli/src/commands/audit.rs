@@ -53,6 +53,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         ViewArg::Findings => View::Findings,
         ViewArg::Keys => View::Keys,
         ViewArg::Compliance => View::Compliance,
+        ViewArg::Forecast => View::Forecast,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = RenderOptions {
@@ -103,6 +104,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
             "json" => Some(FormatArg::Json),
             "md" | "markdown" => Some(FormatArg::Markdown),
             "html" | "htm" => Some(FormatArg::Html),
+            "ics" => Some(FormatArg::Ics),
             _ => None,
         }
     });
@@ -113,6 +115,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Html => Format::Html,
         FormatArg::Ocsf => Format::Ocsf,
+        FormatArg::Ics => Format::Ics,
     }
 }
 
@@ -157,6 +160,7 @@ mod tests {
             Format::Markdown
         );
         assert_eq!(choose_format(None, Some(Path::new("r.html"))), Format::Html);
+        assert_eq!(choose_format(None, Some(Path::new("r.ics"))), Format::Ics);
         assert_eq!(choose_format(None, Some(Path::new("r.txt"))), Format::Table);
         assert_eq!(choose_format(None, None), Format::Table);
         assert_eq!(
