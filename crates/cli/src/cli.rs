@@ -71,6 +71,15 @@ Exit codes: 0 every event fetched; 2 bad usage (no key, bad dates); 3 the IT Glu
 API failed (rejected key, network, server errors) or the fetch was incomplete."
     )]
     FetchUsage(FetchUsageArgs),
+    /// Propose `[[bind]]` entries for the activity-log events the policy
+    /// attributes to no key, with their evidence, as TOML to review.
+    #[command(after_help = "Examples:
+  keyaudit suggest-bindings --inventory api-keys.csv --usage usage.jsonl
+  keyaudit suggest-bindings --inventory api-keys.csv --usage usage.jsonl --policy keyaudit.toml --output bindings.toml
+  cat bindings.toml >> keyaudit.toml && keyaudit check-policy keyaudit.toml
+
+Exit codes: 0 suggestions written (possibly none); 2 bad input, bad policy or bad usage.")]
+    SuggestBindings(SuggestBindingsArgs),
     /// Compare two JSON reports: keys added and removed, findings new,
     /// resolved, persisting and changed.
     #[command(after_help = "Examples:
@@ -334,6 +343,39 @@ pub struct AuditArgs {
     /// Do not print warnings on stderr (they stay in the report).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Arguments of `keyaudit suggest-bindings`.
+#[derive(Debug, Args)]
+pub struct SuggestBindingsArgs {
+    /// Inventory file (as for `audit`). Repeat to merge files.
+    #[arg(long, short = 'i', value_name = "FILE", required = true)]
+    pub inventory: Vec<PathBuf>,
+
+    /// Usage evidence (as for `audit`). Repeat for several files.
+    #[arg(long, short = 'u', value_name = "FILE", required = true)]
+    pub usage: Vec<PathBuf>,
+
+    /// The window the usage files cover (START..END), when they do not say so themselves.
+    #[arg(long, value_name = "START..END")]
+    pub usage_window: Option<String>,
+
+    /// The time zone of times without an offset in a CSV export (IANA name).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub timezone: String,
+
+    /// Accept a usage file whose fetch was incomplete.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// The current policy: events its bindings attribute are left alone.
+    /// Built-in defaults when absent.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Write the TOML to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `keyaudit init`.

@@ -7,3 +7,4 @@ pub mod fetch_usage;
 pub mod history;
 pub mod init;
 pub mod rules;
+pub mod suggest_bindings;

@@ -26,15 +26,11 @@ pub fn gather(
     if args.usage.is_empty() && !args.fetch_usage {
         return Ok(None);
     }
-    let options = UsageOptions {
-        timezone: parse_timezone(&args.timezone)?,
-        window: args
-            .usage_window
-            .as_deref()
-            .map(parse_usage_window)
-            .transpose()?,
-        allow_partial: args.allow_partial,
-    };
+    let options = options(
+        &args.timezone,
+        args.usage_window.as_deref(),
+        args.allow_partial,
+    )?;
     let attribution = Attribution::new(inventory, policy);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
@@ -78,9 +74,18 @@ pub fn gather(
     Ok(Some(evidence))
 }
 
+/// How usage files are read: `--timezone`, `--usage-window`, `--allow-partial`.
+pub fn options(timezone: &str, window: Option<&str>, allow_partial: bool) -> Result<UsageOptions> {
+    Ok(UsageOptions {
+        timezone: parse_timezone(timezone)?,
+        window: window.map(parse_usage_window).transpose()?,
+        allow_partial,
+    })
+}
+
 /// How files are read: on every core, or on `KEYAUDIT_THREADS` threads
 /// (a whole number, at least 1).
-fn parallel_options() -> ParallelOptions {
+pub fn parallel_options() -> ParallelOptions {
     let mut options = ParallelOptions::default();
     if let Some(threads) = std::env::var("KEYAUDIT_THREADS")
         .ok()

@@ -173,7 +173,8 @@ fn shown_name(name: &str) -> String {
     out
 }
 
-fn key_ref(key: &ApiKey, id: String) -> KeyRef {
+/// The reference of a key with this id.
+pub(crate) fn key_ref(key: &ApiKey, id: String) -> KeyRef {
     KeyRef {
         id,
         name: key.name.clone(),

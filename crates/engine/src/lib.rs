@@ -58,6 +58,7 @@ mod mutes;
 mod naming;
 mod policy;
 pub mod rules;
+mod suggest;
 mod usage;
 
 pub use attribution::{Attribution, MAX_DISTINCT_VALUES, UsageEvidence, UsageTally};
@@ -68,3 +69,4 @@ pub use policy::{
     Binding, DEFAULT_POLICY_TOML, IdlePolicy, IpPattern, MuteTarget, NamingPattern, NamingPolicy,
     PasswordAccessPolicy, PasswordAllowance, PolicyMute, RotationPolicy, ValidPolicy, parse_policy,
 };
+pub use suggest::{BindingSuggester, MAX_CLUSTERS, SuggestTally};

@@ -22,6 +22,7 @@ mod forecast;
 mod inventory;
 mod report;
 mod severity;
+mod suggest;
 mod usage;
 
 pub use finding::{
@@ -39,4 +40,5 @@ pub use report::{
     ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
+pub use suggest::{BindingSuggestion, BindingSuggestions, SuggestedKey};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};

@@ -23,6 +23,8 @@
 //!   HTML-escaped.
 //! - [`ocsf`]: one OCSF 1.3 Detection Finding (`class_uid` 2004) per
 //!   finding, as a JSON array, for SIEMs.
+//! - [`bindings`]: `[[bind]]` entries suggested for unattributed activity,
+//!   as TOML with their evidence in comments (`suggest-bindings`).
 //! - [`ics`]: the auto-revocation forecast as an iCalendar file (RFC 5545),
 //!   a warning and a revocation event per dated key, for a team calendar.
 //!
@@ -90,6 +92,7 @@ use std::str::FromStr;
 
 use keyaudit_model::AuditReport;
 
+pub mod bindings;
 pub mod csv;
 pub mod diff;
 pub mod history;
