@@ -731,12 +731,9 @@ impl<'t> Plan<'t> {
             .filter(|(_, o, _)| o != k)
             .map(|(_, o, _)| self.refs[*o as usize].clone())
             .collect();
-        let mut reason = format!(
+        let reason = format!(
             "the user agent's product `{display}` and the key's name share the word \"{word}\""
         );
-        if !others.is_empty() {
-            reason.push_str(&format!("; it also fits {} (not active)", names(&others)));
-        }
         let conflicts: u64 = clusters.iter().map(|(_, c)| c.attributed.without(*k)).sum();
         if conflicts == 0 {
             out.push(self.proposal(*k, unattributed, Vec::new(), others, reason));
@@ -790,6 +787,7 @@ impl<'t> Plan<'t> {
     ) {
         let mut matched: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         let mut left = Vec::new();
+        let mut left_ips = Vec::new();
         for &(key, cluster) in unattributed {
             let clean_network = |k: u32| {
                 clusters
@@ -809,7 +807,10 @@ impl<'t> Plan<'t> {
                     Some(k) if address.value.parse::<IpAddr>().is_ok() => {
                         matched.entry(k).or_default().push(address.value.clone());
                     }
-                    _ => rest = true,
+                    _ => {
+                        rest = true;
+                        left_ips.push(address.value.clone());
+                    }
                 }
             }
             if rest || all.is_empty() {
@@ -849,14 +850,26 @@ impl<'t> Plan<'t> {
             out.push(suggestion);
         }
         if !left.is_empty() {
-            out.push(self.unmatched(
+            let mut suggestion = self.unmatched(
                 &left,
                 Vec::new(),
                 format!(
                     "`{display}` is a generic HTTP client: never matched by name alone, and no \
                      key owns all the attributed events of its source addresses"
                 ),
-            ));
+            );
+            if left_ips.len() < suggestion_ips(&left) {
+                // Only the addresses no key owns.
+                left_ips.sort();
+                left_ips.dedup();
+                restrict_to(&mut suggestion, &left, &left_ips);
+                if left_ips.len() <= MAX_LISTED_ADDRESSES
+                    && left_ips.iter().all(|ip| ip.parse::<IpAddr>().is_ok())
+                {
+                    suggestion.ip = left_ips;
+                }
+            }
+            out.push(suggestion);
         }
     }
 
@@ -990,7 +1003,16 @@ impl<'t> Plan<'t> {
     }
 }
 
-/// The evidence of a suggestion limited to the events from `ips`.
+/// Distinct addresses counted in `scope`.
+fn suggestion_ips(scope: &[(&ClusterKey, &Cluster)]) -> usize {
+    scope
+        .iter()
+        .map(|(_, c)| c.addresses.top(usize::MAX).len())
+        .sum()
+}
+
+/// The evidence of a suggestion limited to the events from `ips` (and the
+/// events without an address).
 fn restrict_to(
     suggestion: &mut BindingSuggestion,
     scope: &[(&ClusterKey, &Cluster)],
@@ -1001,7 +1023,12 @@ fn restrict_to(
         .flat_map(|(_, c)| c.addresses.top(usize::MAX))
         .filter(|a| ips.contains(&a.value))
         .collect();
-    suggestion.events = all.iter().map(|a| a.count).sum();
+    let without_address: u64 = scope
+        .iter()
+        .filter(|(key, _)| key.network.is_empty())
+        .map(|(_, c)| c.unattributed.events)
+        .sum();
+    suggestion.events = all.iter().map(|a| a.count).sum::<u64>() + without_address;
     let mut merged: BTreeMap<String, u64> = BTreeMap::new();
     for a in all {
         *merged.entry(a.value).or_default() += a.count;

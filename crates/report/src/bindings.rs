@@ -92,7 +92,10 @@ fn write_entry(suggestion: &BindingSuggestion, out: &mut impl Write) -> io::Resu
     }
     if suggestion.key.is_some() && !suggestion.candidates.is_empty() {
         let others: Vec<String> = suggestion.candidates.iter().map(text::key_label).collect();
-        comment(out, &format!("  also fits: {}", others.join(", ")))?;
+        comment(
+            out,
+            &format!("  also fits (not active): {}", others.join(", ")),
+        )?;
     }
     let prefix = if suggestion.key.is_some() { "" } else { "# " };
     writeln!(out, "{prefix}[[bind]]")?;
