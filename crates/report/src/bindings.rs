@@ -130,8 +130,8 @@ fn counts(values: &[ValueCount]) -> String {
         .join(", ")
 }
 
-/// A TOML basic string: `"` and `\` escaped, control characters as
-/// `\uXXXX`.
+/// A TOML basic string: `"` and `\` escaped, control characters and
+/// bidirectional controls as `\uXXXX`.
 ///
 /// ```
 /// use keyaudit_report::bindings::basic_string;
@@ -148,7 +148,9 @@ pub fn basic_string(value: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c if c.is_control() || text::is_bidi_control(c) => {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
             c => out.push(c),
         }
     }
