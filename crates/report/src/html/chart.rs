@@ -566,7 +566,11 @@ pub(super) fn forecast(report: &AuditReport, out: &mut impl Write) -> io::Result
             )?;
         }
         let label = if revoked < today {
-            format!("revoked on {}?", text::date(revoked))
+            format!(
+                "{} · {}: already revoked?",
+                text::date(revoked),
+                text::due(entry.days_left)
+            )
         } else {
             format!("{} · {}", text::date(revoked), text::due(entry.days_left))
         };
