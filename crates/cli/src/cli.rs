@@ -32,6 +32,8 @@ pub enum Command {
   keyaudit audit --inventory us.csv --inventory eu.csv --policy keyaudit.toml --as-of 2026-11-26
   keyaudit audit --inventory api-keys.csv --format csv --view keys --output credential-report.csv
   keyaudit audit --inventory api-keys.csv --output report.json --fail-on critical
+  keyaudit audit --inventory api-keys.csv --usage usage.jsonl --view forecast
+  keyaudit audit --inventory api-keys.csv --usage usage.jsonl --output revocations.ics
   keyaudit audit --inventory api-keys.tsv --usage usage.jsonl --usage activity-export.csv --timezone America/New_York
   ITGLUE_API_KEY=... keyaudit audit --inventory api-keys.tsv --fetch-usage --region eu
 
@@ -89,6 +91,15 @@ Exit codes: 0 every event fetched; 2 bad usage (no key, bad dates); 3 the IT Glu
 API failed (rejected key, network, server errors) or the fetch was incomplete."
     )]
     FetchUsage(FetchUsageArgs),
+    /// Propose `[[bind]]` entries for the activity-log events the policy
+    /// attributes to no key, with their evidence, as TOML to review.
+    #[command(after_help = "Examples:
+  keyaudit suggest-bindings --inventory api-keys.csv --usage usage.jsonl
+  keyaudit suggest-bindings --inventory api-keys.csv --usage usage.jsonl --policy keyaudit.toml --output bindings.toml
+  cat bindings.toml >> keyaudit.toml && keyaudit check-policy keyaudit.toml
+
+Exit codes: 0 suggestions written (possibly none); 2 bad input, bad policy or bad usage.")]
+    SuggestBindings(SuggestBindingsArgs),
     /// Compare two JSON reports: keys added and removed, findings new,
     /// resolved, persisting and changed.
     #[command(after_help = "Examples:
@@ -356,12 +367,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Output format. Default: from the --output extension (.csv, .json, .md, .html), else table.
+    /// Output format. Default: from the --output extension (.csv, .json, .md, .html, .ics), else table.
     #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
     /// What the table and CSV list: findings, one row per key (the credential
-    /// report), or one row per compliance control (the auditor's evidence sheet).
+    /// report), one row per compliance control (the auditor's evidence sheet),
+    /// or the revocation forecast (also a Markdown or HTML document of its own).
     #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
     pub view: ViewArg,
 
@@ -390,6 +402,39 @@ pub struct AuditArgs {
     /// Do not print warnings on stderr (they stay in the report).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Arguments of `keyaudit suggest-bindings`.
+#[derive(Debug, Args)]
+pub struct SuggestBindingsArgs {
+    /// Inventory file (as for `audit`). Repeat to merge files.
+    #[arg(long, short = 'i', value_name = "FILE", required = true)]
+    pub inventory: Vec<PathBuf>,
+
+    /// Usage evidence (as for `audit`). Repeat for several files.
+    #[arg(long, short = 'u', value_name = "FILE", required = true)]
+    pub usage: Vec<PathBuf>,
+
+    /// The window the usage files cover (START..END), when they do not say so themselves.
+    #[arg(long, value_name = "START..END")]
+    pub usage_window: Option<String>,
+
+    /// The time zone of times without an offset in a CSV export (IANA name).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub timezone: String,
+
+    /// Accept a usage file whose fetch was incomplete.
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// The current policy: events its bindings attribute are left alone.
+    /// Built-in defaults when absent.
+    #[arg(long, short = 'p', value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Write the TOML to FILE (atomically) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `keyaudit init`.
@@ -424,6 +469,8 @@ pub enum FormatArg {
     Html,
     /// OCSF Detection Findings (class 2004) as a JSON array, for a SIEM.
     Ocsf,
+    /// The revocation forecast as an iCalendar file (warning and revocation day per key).
+    Ics,
 }
 
 /// `--view` values.
@@ -435,6 +482,8 @@ pub enum ViewArg {
     Keys,
     /// One row per compliance control: pass or fail, with the findings' keys.
     Compliance,
+    /// One row per active or paused key: IT Glue's warning and revocation days.
+    Forecast,
 }
 
 /// `--color` values.

@@ -9,3 +9,4 @@ pub mod history;
 pub mod init;
 pub mod rules;
 pub mod verify;
+pub mod suggest_bindings;

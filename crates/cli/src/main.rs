@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::CheckPolicy(args) => commands::check_policy::run(args),
         Command::Rules(args) => commands::rules::run(args),
         Command::CaptureSnippet(args) => commands::capture_snippet::run(args),
+        Command::SuggestBindings(args) => commands::suggest_bindings::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::FetchUsage(args) => commands::fetch_usage::run(args),
         Command::History(args) => commands::history::run(args),

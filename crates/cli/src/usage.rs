@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
 use keyaudit_ingest::{
-    ParallelOptions, UsageOptions, parse_timezone, read_usage, read_usage_file_parallel,
+    ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
+    read_usage_file_parallel,
 };
-use keyaudit_model::{AuditOptions, Inventory};
+use keyaudit_model::{AuditOptions, Inventory, TimeRange};
 
 use crate::cli::FetchArgs;
 use crate::commands::fetch_usage;
@@ -84,9 +85,26 @@ pub fn gather(
     Ok(Some(evidence))
 }
 
+/// The options of `--timezone`, `--usage-window` and `--allow-partial`, as a
+/// report records them.
+pub fn audit_options(
+    timezone: &str,
+    window: Option<&str>,
+    allow_partial: bool,
+) -> Result<AuditOptions> {
+    Ok(AuditOptions {
+        timezone: parse_timezone(timezone)?.name().to_string(),
+        usage_window: window
+            .map(parse_usage_window)
+            .transpose()?
+            .map(|(start, end)| TimeRange { start, end }),
+        allow_partial,
+    })
+}
+
 /// How files are read: on every core, or on `KEYAUDIT_THREADS` threads
 /// (a whole number, at least 1).
-fn parallel_options() -> ParallelOptions {
+pub fn parallel_options() -> ParallelOptions {
     let mut options = ParallelOptions::default();
     if let Some(threads) = std::env::var("KEYAUDIT_THREADS")
         .ok()

@@ -2,7 +2,7 @@
 //! ([`Attribution`]) and the per-thread counts ([`UsageTally`]).
 
 mod cache;
-mod counter;
+pub(crate) mod counter;
 mod fold;
 mod glob;
 mod ip;
@@ -23,7 +23,7 @@ use keyaudit_model::{
 use crate::naming;
 use crate::policy::{KeyNames, ValidPolicy};
 use cache::{Capacity, HitCache, Hits, Pair, PairCache, Resolved};
-use counter::ValueCounter;
+pub(crate) use counter::ValueCounter;
 use glob::GlobIndex;
 use hashbrown::HashMap;
 use ip::IpIndex;
@@ -273,6 +273,19 @@ impl Attribution {
     /// address not seen before among unattributed events, is copied (up to
     /// [`MAX_DISTINCT_VALUES`] per field for the latter).
     pub fn observe(&self, tally: &mut UsageTally, event: &UsageEvent<'_>) {
+        self.observe_with(tally, event, |_| ());
+    }
+
+    /// As [`Attribution::observe`], and passes `then` the keys the event
+    /// was attributed to (indices into the inventory's keys, sorted, each
+    /// once; empty when unattributed), returning what `then` returns.
+    #[inline]
+    pub fn observe_with<R>(
+        &self,
+        tally: &mut UsageTally,
+        event: &UsageEvent<'_>,
+        then: impl FnOnce(&[u32]) -> R,
+    ) -> R {
         tally.events += 1;
         if tally.keys.len() < self.key_count {
             tally.keys.resize(self.key_count, KeyTally::default());
@@ -376,8 +389,9 @@ impl Attribution {
             if let Some(ip) = non_blank(event.ip_address.as_deref()) {
                 tally.ips.add(ip);
             }
-            return;
+            return then(&[]);
         }
+        let result = then(matched);
         tally.attributed += 1;
         if matched.len() > 1 {
             tally.ambiguous += 1;
@@ -392,6 +406,7 @@ impl Attribution {
                 }
             }
         }
+        result
     }
 
     /// What a user agent matches (not yet in the cache).
@@ -524,7 +539,7 @@ fn non_blank(value: Option<&str>) -> Option<&str> {
 /// True when a key without bindings of its own is bound by its name: not
 /// revoked, and a name that is not generic and has at least `min_length`
 /// characters.
-fn gets_default_binding(key: &ApiKey, generic: &[String], min_length: usize) -> bool {
+pub(crate) fn gets_default_binding(key: &ApiKey, generic: &[String], min_length: usize) -> bool {
     key.state != KeyState::Revoked
         && !naming::is_blank(&key.name)
         && key.name.trim().chars().count() >= min_length

@@ -10,6 +10,7 @@ use keyaudit_model::{
 
 use crate::attribution::UsageEvidence;
 use crate::compliance;
+use crate::forecast;
 use crate::keyid;
 use crate::mutes::Mutes;
 use crate::naming;
@@ -102,6 +103,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
     diagnostics.dedup();
 
     let coverage = usage::coverage(input, window, &usage);
+    let forecast = forecast::forecast(keys, &refs, &usage, policy.idle.revoke_after_days, as_of);
 
     AuditReport {
         schema: REPORT_SCHEMA.to_string(),
@@ -120,6 +122,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         findings,
         exposures,
         diagnostics,
+        forecast,
         policy: Some(policy.info()),
         baseline: None,
     }
@@ -172,7 +175,8 @@ fn shown_name(name: &str) -> String {
     out
 }
 
-fn key_ref(key: &ApiKey, id: String) -> KeyRef {
+/// The reference of a key with this id.
+pub(crate) fn key_ref(key: &ApiKey, id: String) -> KeyRef {
     KeyRef {
         id,
         name: key.name.clone(),

@@ -18,7 +18,9 @@
 //! with their reason and expiry, but do not count as open), records the
 //! policy's digest and thresholds, and carries the compliance view: one row
 //! per control that any rule of the catalogue ([`rules::catalogue`])
-//! references, failing exactly when an open finding references it.
+//! references, failing exactly when an open finding references it; and the
+//! auto-revocation forecast: for every active or paused key, the day IT Glue
+//! warns about it and the day it revokes it if nothing uses it meanwhile.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -50,11 +52,13 @@ mod attribution;
 mod audit;
 mod compliance;
 mod error;
+mod forecast;
 mod keyid;
 mod mutes;
 mod naming;
 mod policy;
 pub mod rules;
+mod suggest;
 mod usage;
 
 pub use attribution::{Attribution, MAX_DISTINCT_VALUES, UsageEvidence, UsageTally};
@@ -66,3 +70,4 @@ pub use policy::{
     PasswordAccessPolicy, PasswordAllowance, PolicyLine, PolicyMute, RotationPolicy, ValidPolicy,
     parse_policy,
 };
+pub use suggest::{BindingSuggester, MAX_CLUSTERS, SuggestTally};

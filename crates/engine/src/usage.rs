@@ -177,6 +177,18 @@ impl UsageView {
         let at = self.last_used?;
         add_days(at, revoke_after_days)
     }
+
+    /// For a key with no use seen in the usage window (and none known
+    /// before it), the day IT Glue revokes it at the latest: the window's
+    /// start plus `revoke_after_days`.
+    pub(crate) fn latest_revocation_date(&self, revoke_after_days: i64) -> Option<NaiveDate> {
+        match self.state {
+            UsageState::IdleSinceWindow | UsageState::WindowTooShort => {
+                add_days(self.window?.start, revoke_after_days)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// `at` plus `days`, as a UTC date; `None` on overflow.

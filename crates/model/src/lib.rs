@@ -19,9 +19,11 @@
 mod digest;
 mod finding;
 mod fingerprint;
+mod forecast;
 mod inventory;
 mod report;
 mod severity;
+mod suggest;
 mod usage;
 
 pub use digest::{ContentDigest, ContentHasher};
@@ -29,6 +31,7 @@ pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use fingerprint::KeyFingerprint;
+pub use forecast::{ForecastBasis, ForecastEntry, REVOCATION_NOTICE_DAYS};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,
     KeyState, LastUse, SourceLocation,
@@ -39,4 +42,5 @@ pub use report::{
     Summary, Thresholds, TimeRange, ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
+pub use suggest::{BindingSuggestion, BindingSuggestions, SuggestedKey};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ContentDigest, Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode,
+    ContentDigest, Diagnostic, Exposure, Finding, ForecastEntry, KeyFingerprint, KeyRef, KeyState,
+    RuleCode,
     Severity, SourceLocation,
 };
 
@@ -397,6 +398,12 @@ pub struct AuditReport {
     pub summary: Summary,
     /// Warnings about inputs and policy.
     pub diagnostics: Vec<Diagnostic>,
+    /// When IT Glue warns about and revokes each active or paused key if it
+    /// stays unused: dated keys soonest first, then keys without usage
+    /// evidence. Always written (empty when there is no live key); read as
+    /// empty from reports written before it existed.
+    #[serde(default)]
+    pub forecast: Vec<ForecastEntry>,
     /// The policy in force, with its digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyInfo>,

@@ -16,6 +16,8 @@ use keyaudit_model::AuditReport;
 
 use crate::text::{self, KeyFacts, LastUsed};
 
+pub mod forecast;
+
 /// Header of the findings view, in column order. A report compared with a
 /// baseline gets one more column, [`DELTA_COLUMN`], at the end.
 pub const FINDINGS_HEADER: [&str; 15] = [

@@ -26,6 +26,7 @@ use keyaudit_model::{
 use crate::text::{self, LastUsed, terminal_safe};
 
 mod chart;
+pub mod forecast;
 pub(crate) mod history;
 
 /// The inline stylesheet.
@@ -46,6 +47,7 @@ pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
     write_overview(report, &mut out)?;
     write_findings(report, &mut out)?;
     write_keys(report, &mut out)?;
+    forecast::write_section(report, &mut out)?;
     write_compliance(report, &mut out)?;
     write_unattributed(report, &mut out)?;
     write_muted(report, &mut out)?;
@@ -223,6 +225,7 @@ fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
         out,
         "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#overview\">Overview</a><a href=\"#findings\">Findings</a><a href=\"#keys\">Keys</a>"
     )?;
+    write!(out, "<a href=\"#forecast\">Forecast</a>")?;
     if !report.compliance.is_empty() {
         write!(out, "<a href=\"#compliance\">Compliance</a>")?;
     }

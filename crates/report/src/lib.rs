@@ -23,11 +23,17 @@
 //!   HTML-escaped.
 //! - [`ocsf`]: one OCSF 1.3 Detection Finding (`class_uid` 2004) per
 //!   finding, as a JSON array, for SIEMs.
+//! - [`bindings`]: `[[bind]]` entries suggested for unattributed activity,
+//!   as TOML with their evidence in comments (`suggest-bindings`).
+//! - [`ics`]: the auto-revocation forecast as an iCalendar file (RFC 5545),
+//!   a warning and a revocation event per dated key, for a team calendar.
 //!
-//! Table and CSV write one row per finding, per key or per compliance control,
-//! as the [`View`] says; JSON, Markdown, HTML and OCSF ignore the view (JSON,
-//! Markdown and HTML always write the whole report, compliance view
-//! included; OCSF always writes every finding).
+//! Table and CSV write one row per finding, per key, per compliance control
+//! or per forecast entry, as the [`View`] says; JSON and OCSF ignore the view
+//! (JSON always writes the whole report, OCSF every finding); Markdown and
+//! HTML write the whole report (compliance view included, and in HTML a
+//! timeline of the coming revocations), or the forecast alone for
+//! [`View::Forecast`]; ICS is always the forecast.
 //!
 //! ```
 //! use keyaudit_model::AuditReport;
@@ -86,10 +92,12 @@ use std::str::FromStr;
 
 use keyaudit_model::AuditReport;
 
+pub mod bindings;
 pub mod csv;
 pub mod diff;
 pub mod history;
 pub mod html;
+pub mod ics;
 pub mod json;
 pub mod markdown;
 pub mod ocsf;
@@ -112,21 +120,25 @@ pub enum Format {
     Html,
     /// One OCSF Detection Finding per finding, as a JSON array (for SIEMs).
     Ocsf,
+    /// The auto-revocation forecast as an iCalendar file (RFC 5545): a
+    /// warning and a revocation event per dated key.
+    Ics,
 }
 
 impl Format {
     /// Every format, in the order the CLI lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Table,
         Format::Csv,
         Format::Json,
         Format::Markdown,
         Format::Html,
         Format::Ocsf,
+        Format::Ics,
     ];
 
     /// The format's name on the command line (`table`, `csv`, `json`,
-    /// `markdown`, `html`, `ocsf`).
+    /// `markdown`, `html`, `ocsf`, `ics`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Table => "table",
@@ -135,6 +147,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Ocsf => "ocsf",
+            Format::Ics => "ics",
         }
     }
 }
@@ -148,21 +161,24 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
 
-    /// Parses `table`, `csv`, `json`, `markdown`, `html` or `ocsf` (any
-    /// case); the error lists the valid names.
+    /// Parses `table`, `csv`, `json`, `markdown`, `html`, `ocsf` or `ics`
+    /// (any case); the error lists the valid names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::ALL
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unknown format `{s}` (expected table, csv, json, markdown, html or ocsf)")
+                format!(
+                    "unknown format `{s}` (expected table, csv, json, markdown, html, ocsf or ics)"
+                )
             })
     }
 }
 
-/// What the rows of a table or CSV are. JSON, Markdown, HTML and OCSF ignore
-/// the view: JSON, Markdown and HTML always write the whole report (its
-/// compliance view included), OCSF every finding.
+/// What the rows of a table or CSV are. JSON and OCSF ignore the view (JSON
+/// always writes the whole report, OCSF every finding), and so do Markdown
+/// and HTML except for [`View::Forecast`], which they write as a document of
+/// its own; ICS is always the forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum View {
     /// One row per finding (the default).
@@ -173,19 +189,23 @@ pub enum View {
     /// One row per framework control referenced by any rule, `pass` or
     /// `fail`: the auditor's evidence sheet (from [`AuditReport::compliance`]).
     Compliance,
+    /// One row per active or paused key: when IT Glue warns about and
+    /// revokes it if it stays unused (from [`AuditReport::forecast`]).
+    Forecast,
 }
 
 impl View {
     /// Every view.
-    pub const ALL: [View; 3] = [View::Findings, View::Keys, View::Compliance];
+    pub const ALL: [View; 4] = [View::Findings, View::Keys, View::Compliance, View::Forecast];
 
     /// The view's name on the command line (`findings`, `keys`,
-    /// `compliance`).
+    /// `compliance`, `forecast`).
     pub fn as_str(self) -> &'static str {
         match self {
             View::Findings => "findings",
             View::Keys => "keys",
             View::Compliance => "compliance",
+            View::Forecast => "forecast",
         }
     }
 }
@@ -199,13 +219,15 @@ impl fmt::Display for View {
 impl FromStr for View {
     type Err = String;
 
-    /// Parses `findings`, `keys` or `compliance` (any case); the error lists
-    /// the valid names.
+    /// Parses `findings`, `keys`, `compliance` or `forecast` (any case); the
+    /// error lists the valid names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         View::ALL
             .into_iter()
             .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown view `{s}` (expected findings, keys or compliance)"))
+            .ok_or_else(|| {
+                format!("unknown view `{s}` (expected findings, keys, compliance or forecast)")
+            })
     }
 }
 
@@ -217,8 +239,8 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
-/// Renders `report` in `format`; `view` picks the rows of a table or CSV and is
-/// ignored by JSON, Markdown, HTML and OCSF.
+/// Renders `report` in `format`; `view` picks the rows of a table or CSV, and
+/// the forecast document of Markdown and HTML; JSON, OCSF and ICS ignore it.
 pub fn render(
     report: &AuditReport,
     format: Format,
@@ -233,10 +255,15 @@ pub fn render(
         (Format::Csv, View::Findings) => csv::render_findings(report, out),
         (Format::Csv, View::Keys) => csv::render_keys(report, out),
         (Format::Csv, View::Compliance) => csv::render_compliance(report, out),
+        (Format::Table, View::Forecast) => table::forecast::render(report, options, out),
+        (Format::Csv, View::Forecast) => csv::forecast::render(report, out),
+        (Format::Markdown, View::Forecast) => markdown::forecast::render(report, out),
+        (Format::Html, View::Forecast) => html::forecast::render(report, out),
         (Format::Json, _) => json::render(report, out),
         (Format::Markdown, _) => markdown::render(report, out),
         (Format::Html, _) => html::render(report, out),
         (Format::Ocsf, _) => ocsf::render(report, out),
+        (Format::Ics, _) => ics::render(report, out),
     }
 }
 
@@ -257,13 +284,13 @@ mod tests {
             "xml"
                 .parse::<Format>()
                 .unwrap_err()
-                .contains("table, csv, json, markdown, html or ocsf")
+                .contains("table, csv, json, markdown, html, ocsf or ics")
         );
         assert!(
             "rows"
                 .parse::<View>()
                 .unwrap_err()
-                .contains("findings, keys or compliance")
+                .contains("findings, keys, compliance or forecast")
         );
     }
 }

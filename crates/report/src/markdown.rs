@@ -16,6 +16,8 @@ use keyaudit_model::{
 
 use crate::text::{self, LastUsed};
 
+pub mod forecast;
+
 /// Writes the whole report. The view does not apply: Markdown always holds
 /// every finding (open and muted) and every key.
 pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {

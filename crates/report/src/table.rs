@@ -21,6 +21,8 @@ use keyaudit_model::{
 use crate::RenderOptions;
 use crate::text::{self, LastUsed, terminal_safe};
 
+pub mod forecast;
+
 /// The width, in terminal columns, the tables are laid out for.
 pub const WIDTH: u16 = 120;
 
@@ -164,7 +166,7 @@ pub(crate) fn fit_to_content(table: &mut Table, columns: std::ops::Range<usize>)
 
 /// The block above either table: as-of date, keys audited, open findings by
 /// severity, muted findings, usage window.
-fn write_header(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_header(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
     let summary = &report.summary;
     writeln!(out, "IT Glue API key audit")?;
     writeln!(out, "As of:          {}", text::as_of(report.as_of))?;

@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use keyaudit_model::{
     AuditReport, ComplianceRef, ControlResult, ControlStatus, Coverage, Delta, Finding,
-    KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo, RuleCode, Severity, Summary,
-    ValueCount,
+    ForecastBasis, KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo, RuleCode,
+    Severity, Summary, ValueCount,
 };
 
 /// What a key with an empty or blank name is called in human-facing output.
@@ -491,6 +491,39 @@ pub(crate) fn evidence_facts(finding: &Finding) -> Vec<Fact> {
         fact("Escalated", value);
     }
     facts
+}
+
+/// What to do about a key in the forecast, one paragraph for every format.
+pub(crate) const FORECAST_ADVICE: &str = "IT Glue revokes a key that is not used for \
+     the policy's revocation period and e-mails a warning 10 days before. A key that is \
+     still needed must call the IT Glue API before its revocation day (any request resets \
+     the count); a key that is no longer needed is better revoked on purpose (Admin → \
+     Settings → API Keys → Revoke), with its owner told, than left to break an integration \
+     on a weekend.";
+
+/// When a forecast date falls, counted from the as-of date: `in 5 days`,
+/// `today`, `3 days ago`; `-` without a date.
+pub(crate) fn due(days_left: Option<i64>) -> String {
+    match days_left {
+        None => "-".to_owned(),
+        Some(0) => "today".to_owned(),
+        Some(days) if days > 0 => format!("in {}", days_text(days)),
+        Some(days) => format!("{} ago", days_text(days.saturating_neg())),
+    }
+}
+
+/// What a forecast entry's dates are counted from, for people.
+pub(crate) fn forecast_basis(basis: ForecastBasis) -> &'static str {
+    match basis {
+        ForecastBasis::LastUse => "last use",
+        ForecastBasis::WindowStart => "window start (at the latest)",
+        ForecastBasis::Unknown => "no usage evidence",
+    }
+}
+
+/// A day, or `-`.
+pub(crate) fn optional_date(day: Option<NaiveDate>) -> String {
+    day.map_or_else(|| "-".to_owned(), date)
 }
 
 /// `1 day`, `85 days`.

@@ -7,10 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyaudit_engine::{AuditInput, ValidPolicy, audit};
-use keyaudit_ingest::{parse_timezone, parse_usage_window};
 use keyaudit_model::{
     AuditOptions, AuditReport, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
-    TimeRange,
 };
 use keyaudit_report::{Format, RenderOptions, View, render};
 
@@ -30,16 +28,11 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
                 fetch: args.fetch_usage.then(|| Box::new(args.fetch.clone())),
             }
         },
-        options: AuditOptions {
-            timezone: parse_timezone(&args.timezone)?.name().to_string(),
-            usage_window: args
-                .usage_window
-                .as_deref()
-                .map(parse_usage_window)
-                .transpose()?
-                .map(|(start, end)| TimeRange { start, end }),
-            allow_partial: args.allow_partial,
-        },
+        options: usage::audit_options(
+            &args.timezone,
+            args.usage_window.as_deref(),
+            args.allow_partial,
+        )?,
         as_of: args.as_of.as_deref().map(parse_as_of).transpose()?,
         baseline: args.baseline.clone(),
     };
@@ -55,6 +48,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         ViewArg::Findings => View::Findings,
         ViewArg::Keys => View::Keys,
         ViewArg::Compliance => View::Compliance,
+        ViewArg::Forecast => View::Forecast,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = RenderOptions {
@@ -221,6 +215,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
             "json" => Some(FormatArg::Json),
             "md" | "markdown" => Some(FormatArg::Markdown),
             "html" | "htm" => Some(FormatArg::Html),
+            "ics" => Some(FormatArg::Ics),
             _ => None,
         }
     });
@@ -231,6 +226,7 @@ fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
         FormatArg::Markdown => Format::Markdown,
         FormatArg::Html => Format::Html,
         FormatArg::Ocsf => Format::Ocsf,
+        FormatArg::Ics => Format::Ics,
     }
 }
 

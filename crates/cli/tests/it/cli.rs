@@ -344,11 +344,12 @@ fn output_extension_picks_the_format_and_the_write_is_complete() {
 #[test]
 fn every_extension_picks_its_format_and_format_wins() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[&str], &str); 6] = [
+    let cases: [(&str, &[&str], &str); 7] = [
         ("r.CSV", &[], "severity,rule,"),
         ("r.json", &[], "{"),
         ("r.md", &[], "# "),
         ("r.html", &[], "<!DOCTYPE html>"),
+        ("r.ics", &[], "BEGIN:VCALENDAR\r\n"),
         ("r.txt", &[], "IT Glue API key audit"),
         ("j.csv", &["--format", "json"], "{"),
     ];

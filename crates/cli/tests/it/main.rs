@@ -7,6 +7,7 @@ mod capture_snippet;
 mod cli;
 mod faults;
 mod fetch;
+mod forecast;
 mod leaks;
 mod roundtrip;
 mod verify;

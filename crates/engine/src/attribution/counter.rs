@@ -12,20 +12,21 @@ pub const MAX_DISTINCT: usize = 10_000;
 /// The value under which values past [`MAX_DISTINCT`] are counted.
 pub(crate) const OTHER: &str = "(other)";
 
-/// Counts of values, at most [`MAX_DISTINCT`] distinct ones.
+/// Counts of values, at most `CAP` ([`MAX_DISTINCT`] unless given)
+/// distinct ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ValueCounter {
+pub(crate) struct ValueCounter<const CAP: usize = MAX_DISTINCT> {
     counts: HashMap<Box<str>, u64>,
     other: u64,
 }
 
-impl ValueCounter {
+impl<const CAP: usize> ValueCounter<CAP> {
     /// Counts one occurrence of `value`. Allocates only for a new value.
     #[inline]
     pub(crate) fn add(&mut self, value: &str) {
         if let Some(count) = self.counts.get_mut(value) {
             *count += 1;
-        } else if self.counts.len() < MAX_DISTINCT {
+        } else if self.counts.len() < CAP {
             self.counts.insert(value.into(), 1);
         } else {
             self.other += 1;
@@ -33,18 +34,18 @@ impl ValueCounter {
     }
 
     /// Adds another counter's counts. When the union holds more than
-    /// [`MAX_DISTINCT`] values, the most frequent are kept (ties by value)
-    /// and the rest count as [`OTHER`].
-    pub(crate) fn merge(&mut self, other: ValueCounter) {
+    /// `CAP` values, the most frequent are kept (ties by value) and the
+    /// rest count as [`OTHER`].
+    pub(crate) fn merge(&mut self, other: ValueCounter<CAP>) {
         self.other += other.other;
         for (value, count) in other.counts {
             *self.counts.entry(value).or_default() += count;
         }
-        if self.counts.len() > MAX_DISTINCT {
+        if self.counts.len() > CAP {
             let mut all: Vec<(Box<str>, u64)> = self.counts.drain().collect();
             all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            self.other += all[MAX_DISTINCT..].iter().map(|(_, c)| c).sum::<u64>();
-            all.truncate(MAX_DISTINCT);
+            self.other += all[CAP..].iter().map(|(_, c)| c).sum::<u64>();
+            all.truncate(CAP);
             self.counts = all.into_iter().collect();
         }
     }
@@ -80,7 +81,7 @@ mod tests {
 
     #[test]
     fn caps_distinct_values_and_counts_the_rest_as_other() {
-        let mut c = ValueCounter::default();
+        let mut c: ValueCounter = ValueCounter::default();
         for i in 0..MAX_DISTINCT + 5 {
             c.add(&format!("v{i}"));
         }
@@ -93,8 +94,8 @@ mod tests {
 
     #[test]
     fn merge_keeps_the_most_frequent_values() {
-        let mut a = ValueCounter::default();
-        let mut b = ValueCounter::default();
+        let mut a: ValueCounter = ValueCounter::default();
+        let mut b: ValueCounter = ValueCounter::default();
         for i in 0..MAX_DISTINCT {
             a.add(&format!("a{i}"));
             b.add(&format!("b{i}"));

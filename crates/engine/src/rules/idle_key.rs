@@ -6,7 +6,7 @@
 use keyaudit_model::{Evidence, LastUsedSource, RuleCode, Severity};
 
 use super::{CIS, Context, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days};
-use crate::usage::{UsageState, add_days, whole_days};
+use crate::usage::{UsageState, whole_days};
 
 pub(super) const RULE: Rule = Rule {
     code: RuleCode::IdleKey,
@@ -131,7 +131,7 @@ fn check_window(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
              current and the key's state in IT Glue."
         )
     } else {
-        match add_days(window.start, idle.revoke_after_days) {
+        match key.usage.latest_revocation_date(idle.revoke_after_days) {
             Some(by) => format!("{head}, so it revokes this one by {by} at the latest."),
             None => format!("{head}."),
         }

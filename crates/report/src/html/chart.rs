@@ -9,7 +9,8 @@
 
 use std::io::{self, Write};
 
-use keyaudit_model::{AuditReport, KeyRecord, RuleCode, Severity};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use keyaudit_model::{AuditReport, ForecastEntry, KeyRecord, KeyRef, KeyState, RuleCode, Severity};
 
 use crate::history::History;
 
@@ -33,6 +34,8 @@ const OK: &str = "#64748b";
 const GRID: &str = "#e3e6ea";
 /// Secondary text.
 const MUTED: &str = "#6b7280";
+/// The bar of IT Glue's notice period on the forecast timeline.
+const NOTICE: &str = "#f3c0c0";
 
 /// Horizontal bars of open findings per severity, most severe first, each
 /// labelled with its count (zero included).
@@ -383,6 +386,17 @@ pub(super) fn idle(report: &AuditReport, out: &mut impl Write) -> io::Result<()>
 /// A key's name (shortened to fit) over its short fingerprint, account and
 /// state, at the left of a chart row.
 fn key_label(out: &mut impl Write, key: &KeyRecord, y: f64) -> io::Result<()> {
+    let key_ref = KeyRef {
+        id: key.id.clone(),
+        name: key.name.clone(),
+        fingerprint: key.fingerprint.clone(),
+        account: key.account.clone(),
+    };
+    row_label(out, &key_ref, key.state, y)
+}
+
+/// [`key_label`] of a key known by its reference and state.
+fn row_label(out: &mut impl Write, key: &KeyRef, state: KeyState, y: f64) -> io::Result<()> {
     const NAME_CHARS: usize = 30;
     let name = terminal_safe(text::display_name(&key.name));
     let name = if name.chars().count() > NAME_CHARS {
@@ -405,8 +419,8 @@ fn key_label(out: &mut impl Write, key: &KeyRecord, y: f64) -> io::Result<()> {
     if let Some(account) = &key.account {
         sub.push(account.clone());
     }
-    if key.state != keyaudit_model::KeyState::Active {
-        sub.push(key.state.as_str().to_owned());
+    if state != KeyState::Active {
+        sub.push(state.as_str().to_owned());
     }
     let mut sub = sub.join(" · ");
     if sub.chars().count() > NAME_CHARS + 6 {
@@ -419,6 +433,165 @@ fn key_label(out: &mut impl Write, key: &KeyRecord, y: f64) -> io::Result<()> {
         y + 33.0,
         Esc(&sub)
     )
+}
+
+/// Days the forecast timeline covers, from the as-of date.
+pub(super) const TIMELINE_DAYS: i64 = 90;
+
+/// The coming revocations: a timeline of the next [`TIMELINE_DAYS`] days
+/// from the as-of date with, per key whose warning or revocation falls in
+/// it (or is already past), a bar over IT Glue's notice period from the
+/// warning day (round dot) to the revocation day (square), soonest first.
+/// Keys revoked later and keys without usage evidence are counted below.
+pub(super) fn forecast(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
+    const WIDTH: f64 = 1000.0;
+    const X0: f64 = 260.0;
+    const PLOT_W: f64 = 640.0;
+    const TOP: f64 = 22.0;
+    const ROW: f64 = 40.0;
+
+    let today = report.as_of.date_naive();
+    let end = today + TimeDelta::days(TIMELINE_DAYS);
+    let (shown, later): (Vec<&ForecastEntry>, Vec<&ForecastEntry>) = report
+        .forecast
+        .iter()
+        .filter(|e| e.revoked_on.is_some())
+        .partition(|e| e.warning_on.is_some_and(|w| w <= end));
+    let undated = report.forecast.len() - shown.len() - later.len();
+    let x = |day: NaiveDate| {
+        let days = day.signed_duration_since(today).num_days();
+        X0 + scaled(days as f64, TIMELINE_DAYS as f64, PLOT_W)
+    };
+    let axis_y = TOP + ROW * shown.len().max(1) as f64 + 6.0;
+    let height = axis_y + 62.0;
+
+    writeln!(
+        out,
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"chart-forecast-title chart-forecast-desc\">"
+    )?;
+    writeln!(
+        out,
+        "<title id=\"chart-forecast-title\">Revocations in the next {TIMELINE_DAYS} days</title>"
+    )?;
+    writeln!(
+        out,
+        "<desc id=\"chart-forecast-desc\">{} keys warned about or revoked by {}; {} later; {} without usage evidence.</desc>",
+        shown.len(),
+        text::date(end),
+        later.len(),
+        undated
+    )?;
+
+    // Grid: a line every 15 days, labelled with its date; today in bold.
+    for offset in (0..=TIMELINE_DAYS).step_by(15) {
+        let day = today + TimeDelta::days(offset);
+        let tx = x(day);
+        let (stroke, weight) = if offset == 0 {
+            ("#9aa3ae", "700")
+        } else {
+            (GRID, "400")
+        };
+        writeln!(
+            out,
+            "<line x1=\"{tx:.1}\" y1=\"{TOP}\" x2=\"{tx:.1}\" y2=\"{axis_y}\" stroke=\"{stroke}\" stroke-width=\"1\"/>"
+        )?;
+        writeln!(
+            out,
+            "<text x=\"{tx:.1}\" y=\"{}\" font-size=\"12\" font-weight=\"{weight}\" fill=\"{MUTED}\" text-anchor=\"middle\">{}</text>",
+            axis_y + 16.0,
+            short_day(day)
+        )?;
+    }
+    writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{MUTED}\" text-anchor=\"middle\">from {} (as of) to {}</text>",
+        X0 + PLOT_W / 2.0,
+        axis_y + 33.0,
+        text::date(today),
+        text::date(end)
+    )?;
+    writeln!(
+        out,
+        "<text x=\"0\" y=\"{}\" font-size=\"12\" fill=\"{MUTED}\">{} revoked later · {} without usage evidence</text>",
+        axis_y + 54.0,
+        later.len(),
+        undated
+    )?;
+    if shown.is_empty() {
+        writeln!(
+            out,
+            "<text x=\"{X0}\" y=\"{}\" font-size=\"13\" fill=\"{MUTED}\" font-style=\"italic\">No key is warned about or revoked in the next {TIMELINE_DAYS} days.</text>",
+            TOP + 24.0
+        )?;
+    }
+    for (i, entry) in shown.iter().enumerate() {
+        let (Some(warning), Some(revoked)) = (entry.warning_on, entry.revoked_on) else {
+            continue;
+        };
+        let y = TOP + ROW * i as f64;
+        let mid = y + 19.0;
+        writeln!(
+            out,
+            "<g><title>{}: IT Glue warns on {} and revokes on {} ({}; {})</title>",
+            Esc(&text::key_label(&entry.key)),
+            text::date(warning),
+            text::date(revoked),
+            text::due(entry.days_left),
+            text::forecast_basis(entry.basis)
+        )?;
+        row_label(out, &entry.key, entry.state, y)?;
+        let (wx, rx) = (x(warning), x(revoked));
+        writeln!(
+            out,
+            "<rect x=\"{wx:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"{NOTICE}\"/>",
+            mid - 3.0,
+            (rx - wx).max(0.0)
+        )?;
+        if warning >= today {
+            writeln!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" rx=\"5\" fill=\"{}\"/>",
+                wx - 5.0,
+                mid - 5.0,
+                colour(Severity::Medium)
+            )?;
+        }
+        if revoked >= today && revoked <= end {
+            writeln!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{}\"/>",
+                rx - 6.0,
+                mid - 6.0,
+                colour(Severity::Critical)
+            )?;
+        }
+        let label = if revoked < today {
+            format!(
+                "{} · {}: already revoked?",
+                text::date(revoked),
+                text::due(entry.days_left)
+            )
+        } else {
+            format!("{} · {}", text::date(revoked), text::due(entry.days_left))
+        };
+        let (lx, anchor) = if rx > X0 + PLOT_W - 150.0 {
+            (wx.min(rx) - 10.0, "end")
+        } else {
+            (rx + 12.0, "start")
+        };
+        writeln!(
+            out,
+            "<text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"12.5\" font-weight=\"600\" fill=\"#1f2933\" text-anchor=\"{anchor}\" stroke=\"#ffffff\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\">{label}</text>",
+            mid + 4.0
+        )?;
+        writeln!(out, "</g>")?;
+    }
+    writeln!(out, "</svg>")
+}
+
+/// `Dec 6`: a day on the timeline's axis.
+fn short_day(day: NaiveDate) -> String {
+    format!("{} {}", day.format("%b"), day.day())
 }
 
 /// Open findings by severity over the runs, as stacked areas (critical at
