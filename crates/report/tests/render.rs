@@ -1493,7 +1493,39 @@ fn ocsf_maps_every_finding() {
     assert!(unnamed["resources"][0].get("name").is_none());
     let northwind = events.last().unwrap();
     assert_eq!(northwind["resources"][0]["uid"], "016a102fed68");
-    assert_eq!(northwind["resources"][0]["owner"]["name"], "Northwind IT");
+    assert_eq!(northwind["resources"][0]["data"]["owner"], "Northwind IT");
+}
+
+/// An owner from the inventory is a team or person's name, not an OCSF User
+/// (which Prowler's models require to carry `uid`, `type_id` and `account`):
+/// it goes to the resource's `data`, and no resource has an `owner` object.
+#[test]
+fn ocsf_owner_is_resource_data_not_a_user() {
+    let report = fixture();
+    let events = ocsf_events(&report);
+    let mut owners = 0;
+    for (event, finding) in events.iter().zip(&report.findings) {
+        let resource = &event["resources"][0];
+        assert!(
+            resource.get("owner").is_none(),
+            "{}: owner object {}",
+            finding.id,
+            resource["owner"]
+        );
+        let owner = report
+            .keys
+            .iter()
+            .find(|k| k.id == finding.key.id)
+            .and_then(|k| k.owner.as_deref());
+        match owner {
+            Some(owner) => {
+                owners += 1;
+                assert_eq!(resource["data"]["owner"], owner, "{}", finding.id);
+            }
+            None => assert!(resource["data"].get("owner").is_none(), "{}", finding.id),
+        }
+    }
+    assert!(owners > 0, "the fixture has keys with an owner");
 }
 
 #[test]
