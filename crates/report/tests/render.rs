@@ -1821,7 +1821,7 @@ fn history_of_one_run_or_none() {
     assert!(page.contains("<p class=\"empty\">No reports.</p>") && !page.contains("<svg"));
     assert_eq!(
         render_history(&none, HistoryFormat::Json),
-        "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": []\n}\n"
+        "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": [],\n  \"notes\": []\n}\n"
     );
 }
 
