@@ -13,8 +13,14 @@ use keyaudit_report::{
 
 const FIXTURE: &str = include_str!("fixtures/report.json");
 
-const PLAIN: RenderOptions = RenderOptions { color: false };
-const COLOR: RenderOptions = RenderOptions { color: true };
+const PLAIN: RenderOptions = RenderOptions {
+    color: false,
+    bom: false,
+};
+const COLOR: RenderOptions = RenderOptions {
+    color: true,
+    bom: false,
+};
 
 fn fixture() -> AuditReport {
     serde_json::from_str(FIXTURE).expect("the fixture is a valid AuditReport")
@@ -352,6 +358,161 @@ fn csv_cells_never_start_a_formula() {
                 );
             }
         }
+    }
+}
+
+/// What a spreadsheet takes for the start of a formula (or hides one behind).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The fixture with key names and a mute reason that hide a formula behind
+/// each character a spreadsheet may split cells or rows on.
+fn formula_names() -> AuditReport {
+    let mut report = fixture();
+    let names = [
+        "Sync;=HYPERLINK(\"http://x\";\"y\");",
+        "Sync\t@SUM(A1)\t",
+        "Sync\r+1+1",
+        "Sync\n-2+3",
+        "Sync;\"=1+1\";",
+        "Sync;\t=cmd",
+    ];
+    for (key, name) in report.keys.iter_mut().zip(names) {
+        key.name = name.to_owned();
+        for finding in report.findings.iter_mut().filter(|f| f.key.id == key.id) {
+            finding.key.name = name.to_owned();
+        }
+    }
+    for control in &mut report.compliance {
+        for key in &mut control.keys {
+            if let Some(record) = report.keys.iter().find(|k| k.id == key.id) {
+                key.name = record.name.clone();
+            }
+        }
+    }
+    for finding in &mut report.findings {
+        if let Some(mute) = &mut finding.mute {
+            mute.reason = "approved;=1+1".to_owned();
+        }
+    }
+    report
+}
+
+/// The cells of `out` as a spreadsheet reads them with `delimiter`: a quote
+/// opens a quoted cell only at the start of a cell, CR and LF end a row.
+fn read_with(out: &str, delimiter: u8) -> Vec<String> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(out.as_bytes())
+        .records()
+        .flat_map(|r| {
+            r.expect("readable CSV")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn csv_cells_start_no_formula_whatever_the_separator() {
+    let report = formula_names();
+    for view in View::ALL {
+        let out = rendered(&report, Format::Csv, view, &PLAIN);
+        for delimiter in [b',', b';', b'\t'] {
+            for cell in read_with(&out, delimiter) {
+                assert!(
+                    !cell.starts_with(FORMULA_STARTS),
+                    "{view}, read with {:?}: cell {cell:?}",
+                    delimiter as char
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn csv_quotes_cells_holding_any_separator() {
+    let report = formula_names();
+    let out = rendered(&report, Format::Csv, View::Keys, &PLAIN);
+    for raw in [
+        "\"Sync;'=HYPERLINK(\"\"http://x\"\";'\"\"y\"\");\"",
+        "\"Sync\t'@SUM(A1)\t\"",
+        "\"Sync\r'+1+1\"",
+        "\"Sync\n'-2+3\"",
+        "\"Sync;'\"\"=1+1\"\";\"",
+        "\"Sync;'\t'=cmd\"",
+    ] {
+        assert!(out.contains(raw), "{raw:?} not in {out}");
+    }
+    // Read with commas, the names come back whole, with a `'` before each
+    // formula start that follows a separator.
+    let rows = parse_csv(&out);
+    assert_eq!(rows[1][0], "Sync;'=HYPERLINK(\"http://x\";'\"y\");");
+    assert_eq!(rows[6][0], "Sync;'\t'=cmd");
+}
+
+#[test]
+fn csv_generated_text_is_ascii() {
+    let report = fixture();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| !f.remediation.is_ascii() || !f.message.is_ascii()),
+        "the fixture has arrows in its remediation text"
+    );
+    let findings = parse_csv(&rendered(&report, Format::Csv, View::Findings, &PLAIN));
+    let header = &findings[0];
+    for column in ["message", "remediation", "compliance"] {
+        let col = header.iter().position(|h| h == column).unwrap();
+        for row in &findings[1..] {
+            assert!(row[col].is_ascii(), "{column}: {:?}", row[col]);
+        }
+    }
+    assert!(
+        findings[1..]
+            .iter()
+            .any(|r| r[10].contains("Admin -> Settings -> API Keys"))
+    );
+    let compliance = parse_csv(&rendered(&report, Format::Csv, View::Compliance, &PLAIN));
+    for row in &compliance[1..] {
+        assert!(row[6].is_ascii(), "keys: {:?}", row[6]);
+    }
+    assert!(
+        compliance
+            .iter()
+            .any(|r| r[6].contains("Datto RMM (ITG.3b8f0e6d...)"))
+    );
+    // Names from the inventory stay as they are.
+    let keys = parse_csv(&rendered(&report, Format::Csv, View::Keys, &PLAIN));
+    assert!(keys.iter().any(|r| r[0] == "HaloPSA Integration"));
+}
+
+#[test]
+fn csv_bom_only_when_asked() {
+    let report = fixture();
+    let bom = RenderOptions { bom: true, ..PLAIN };
+    for view in View::ALL {
+        let plain = rendered(&report, Format::Csv, view, &PLAIN);
+        let with_bom = rendered(&report, Format::Csv, view, &bom);
+        assert!(!plain.starts_with('\u{feff}'));
+        assert_eq!(with_bom, format!("\u{feff}{plain}"), "{view}");
+    }
+    assert_eq!(csv::BOM, "\u{feff}".as_bytes());
+    for format in [
+        Format::Json,
+        Format::Ocsf,
+        Format::Html,
+        Format::Markdown,
+        Format::Table,
+    ] {
+        assert_eq!(
+            rendered(&report, format, View::Findings, &bom),
+            rendered(&report, format, View::Findings, &PLAIN),
+            "{format} has no byte-order mark"
+        );
     }
 }
 
@@ -1018,7 +1179,7 @@ fn csv_compliance_snapshot() {
             "1",
             "1",
             "password-access; unused-password-access",
-            "HaloPSA Integration (ITG.45df64a0…); IT Boost reporting (ITG.d5e8a2c7…)",
+            "HaloPSA Integration (ITG.45df64a0...); IT Boost reporting (ITG.d5e8a2c7...)",
         ]
     );
     // A key without a fingerprint is named alone; a blank name is "(unnamed)";
@@ -1026,7 +1187,7 @@ fn csv_compliance_snapshot() {
     let cis_5_1 = rows.iter().find(|r| r[1] == "5.1").unwrap();
     assert_eq!(
         cis_5_1[6],
-        "(unnamed) (ITG.0c1f5e2a…); Backup sync, \"nightly\"\nexport; Datto RMM (ITG.9a4c7e1f…); test (ITG.c0ffee00…)"
+        "(unnamed) (ITG.0c1f5e2a...); Backup sync, \"nightly\"\nexport; Datto RMM (ITG.9a4c7e1f...); test (ITG.c0ffee00...)"
     );
     let mut hostile = report.clone();
     hostile.compliance[0].keys.truncate(1);

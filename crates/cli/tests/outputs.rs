@@ -1,5 +1,6 @@
-//! The JSON report holds every field that docs/report-schema.md documents,
-//! whether or not it has a value: a contract has no optional keys.
+//! Outputs other tools accept: the JSON report holds every field that
+//! docs/report-schema.md documents, whether or not it has a value (a contract
+//! has no optional keys); `--bom` starts CSV with a byte-order mark.
 
 use std::fs;
 use std::path::Path;
@@ -215,4 +216,56 @@ fn the_demo_report_holds_every_documented_field() {
     assert_eq!(old["baseline"], Value::Null);
     assert_eq!(old["findings"][0]["delta"], Value::Null);
     assert!(new["baseline"].is_object());
+}
+
+#[test]
+fn bom_starts_csv_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keys.csv");
+    keyaudit()
+        .args([
+            "audit", "--demo", "--quiet", "--view", "keys", "--bom", "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let bytes = fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBFkey_name,"),
+        "{:?}",
+        &bytes[..8]
+    );
+    let plain = keyaudit()
+        .args([
+            "audit", "--demo", "--quiet", "--view", "keys", "--format", "csv",
+        ])
+        .assert()
+        .success();
+    assert_eq!(&bytes[3..], &plain.get_output().stdout[..]);
+}
+
+#[test]
+fn bom_is_refused_for_other_formats_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "table", "markdown", "html", "ocsf"] {
+        let out = dir.path().join(format!("report.{format}"));
+        let assert = keyaudit()
+            .args(["audit", "--demo", "--bom", "--format", format, "--output"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("--bom") && stderr.contains("--format csv"),
+            "{format}: {stderr}"
+        );
+        assert!(!out.exists(), "{format}: no output file");
+    }
+    // The format may come from the output's extension.
+    let out = dir.path().join("report.json");
+    keyaudit()
+        .args(["audit", "--demo", "--bom", "--output"])
+        .arg(&out)
+        .assert()
+        .code(2);
 }
