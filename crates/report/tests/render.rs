@@ -722,6 +722,74 @@ fn markdown_events(markdown: &str) -> Vec<pulldown_cmark::Event<'_>> {
     pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES).collect()
 }
 
+/// Control characters and spaces at the edges of a name (or a name of
+/// nothing else) neither leave `**` showing as text nor move a table cell.
+#[test]
+fn markdown_names_with_control_characters_at_the_edges_stay_bold() {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+
+    let mut report = fixture();
+    let names = [
+        ("\u{1}Sync A\u{7f}", "Sync A"),
+        ("\tSync B\n", "Sync B"),
+        ("\u{a0}Sync C\u{3000}", "Sync C"),
+        ("\u{1b}", "\\u{1b}"),
+    ];
+    let ids: Vec<String> = report
+        .keys
+        .iter()
+        .take(names.len())
+        .map(|k| k.id.clone())
+        .collect();
+    for (id, (name, _)) in ids.iter().zip(names) {
+        for key in report.keys.iter_mut().filter(|k| &k.id == id) {
+            key.name = name.to_owned();
+        }
+        for finding in report.findings.iter_mut().filter(|f| &f.key.id == id) {
+            finding.key.name = name.to_owned();
+        }
+    }
+    let out = rendered(&report, Format::Markdown, View::Findings, &PLAIN);
+    let events = markdown_events(&out);
+    let mut strong = Vec::new();
+    let mut inside: Option<String> = None;
+    let mut row_cells = Vec::new();
+    let mut cells = 0;
+    for event in &events {
+        match event {
+            Event::Start(Tag::Strong) => inside = Some(String::new()),
+            Event::End(TagEnd::Strong) => strong.extend(inside.take()),
+            Event::Text(t) => {
+                if let Some(text) = &mut inside {
+                    text.push_str(t);
+                }
+                assert!(!t.contains("**"), "literal ** in {t:?}");
+            }
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                row_cells.push(cells);
+                cells = 0;
+            }
+            Event::End(TagEnd::Table) => {
+                assert!(
+                    row_cells.iter().all(|n| *n == row_cells[0]),
+                    "{row_cells:?}"
+                );
+                row_cells.clear();
+            }
+            _ => {}
+        }
+    }
+    for (id, (name, shown)) in ids.iter().zip(names) {
+        let findings = report.findings.iter().filter(|f| &f.key.id == id).count();
+        assert_eq!(
+            strong.iter().filter(|s| *s == shown).count(),
+            findings,
+            "{name:?} shown bold as {shown:?} in {strong:?}"
+        );
+    }
+}
+
 #[test]
 fn markdown_renders_hostile_text_inert() {
     use pulldown_cmark::{Event, Tag, TagEnd};
