@@ -501,18 +501,22 @@ pub(crate) fn days_text(days: i64) -> String {
     }
 }
 
-/// Text made safe for a terminal: control characters (newline, tab, ESC, …)
-/// and bidirectional overrides are shown escaped (`\n`, `\u{1b}`,
-/// `\u{202e}`), so a value from an input can neither break the table's layout,
-/// send escape sequences to the terminal, nor reorder what is displayed.
+/// Text made safe for a terminal: control characters (newline, tab, ESC, …),
+/// bidirectional overrides and noncharacters are shown escaped (`\n`,
+/// `\u{1b}`, `\u{202e}`, `\u{fdd0}`), so a value from an input can neither
+/// break the table's layout, send escape sequences to the terminal, reorder
+/// what is displayed, nor put a character into a page that an HTML parser
+/// rejects.
 pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if needs_escape(c) {
+        if c.is_control() {
             out.extend(c.escape_debug());
+        } else if needs_escape(c) {
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -521,7 +525,13 @@ pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_noncharacter(c)
+}
+
+/// Unicode noncharacters: U+FDD0 to U+FDEF, and the last two code points of
+/// every plane (U+FFFE, U+FFFF, U+1FFFE, …).
+fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{fdd0}'..='\u{fdef}') || (u32::from(c) & 0xFFFE) == 0xFFFE
 }
 
 /// Bidirectional embedding, override and isolate controls: characters that
@@ -564,5 +574,13 @@ mod tests {
         assert_eq!(terminal_safe("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
         assert_eq!(terminal_safe("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(terminal_safe("PSA ↔ IT Glue"), "PSA ↔ IT Glue");
+        assert_eq!(
+            terminal_safe("a\u{fdd0}b\u{fffe}\u{10ffff}"),
+            "a\\u{fdd0}b\\u{fffe}\\u{10ffff}"
+        );
+        assert!(matches!(
+            terminal_safe("\u{fdcf}\u{fdf0}\u{fffd}"),
+            Cow::Borrowed(_)
+        ));
     }
 }

@@ -1014,6 +1014,31 @@ fn html_renders_hostile_text_inert() {
     }
 }
 
+/// Noncharacters (U+FDD0–U+FDEF, U+FFFE and U+FFFF of every plane) are
+/// HTML parse errors: they are shown escaped, like control characters.
+#[test]
+fn html_escapes_noncharacters() {
+    let mut report = fixture();
+    let name = "Sync\u{fdd0}\u{fffe}\u{10ffff}\u{1fffe}";
+    report.keys[1].name = name.to_owned();
+    for finding in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.key.id == report.keys[1].id)
+    {
+        finding.key.name = name.to_owned();
+    }
+    report.keys[1].owner = Some("NOC\u{fdef}".to_owned());
+    let page = rendered(&report, Format::Html, View::Findings, &PLAIN);
+    let raw: Vec<char> = page
+        .chars()
+        .filter(|c| matches!(*c as u32, 0xFDD0..=0xFDEF) || (*c as u32 & 0xFFFE) == 0xFFFE)
+        .collect();
+    assert!(raw.is_empty(), "noncharacters in the page: {raw:?}");
+    assert!(page.contains("Sync\\u{fdd0}\\u{fffe}\\u{10ffff}\\u{1fffe}"));
+    assert!(page.contains("NOC\\u{fdef}"));
+}
+
 #[test]
 fn html_is_self_contained() {
     for report in [fixture(), hostile()] {
