@@ -1014,6 +1014,27 @@ fn html_renders_hostile_text_inert() {
     }
 }
 
+/// The keys table fits a 1280 px window and an A4 page (checked by eye with
+/// headless Chromium): rule codes wrap, names and owners break anywhere, and
+/// in print no cell keeps text on one line.
+#[test]
+fn html_keys_table_can_shrink_to_the_page() {
+    let page = rendered(&fixture(), Format::Html, View::Findings, &PLAIN);
+    let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    let rule = |selector: &str| -> &str {
+        let start = style
+            .find(&format!("{selector} {{"))
+            .unwrap_or_else(|| panic!("{selector}"));
+        &style[start..start + style[start..].find('}').unwrap()]
+    };
+    assert!(!rule(".rules").contains("nowrap"), "{}", rule(".rules"));
+    assert!(rule("table.data .name").contains("overflow-wrap: anywhere"));
+    assert!(rule("table.data .owner").contains("overflow-wrap: anywhere"));
+    let print = &style[style.find("@media print").unwrap()..];
+    assert!(print.contains("table.data .nowrap, .rules, .part, .control { white-space: normal; }"));
+    assert!(print.contains("table.data thead { display: table-header-group; }"));
+}
+
 /// Noncharacters (U+FDD0–U+FDEF, U+FFFE and U+FFFF of every plane) are
 /// HTML parse errors: they are shown escaped, like control characters.
 #[test]
