@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod display;
 mod finding;
 mod fingerprint;
 mod inventory;
@@ -23,6 +24,9 @@ mod report;
 mod severity;
 mod usage;
 
+pub use display::{
+    display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
+};
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };

@@ -57,7 +57,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '&' | '~' | '!'
         ) || c.is_control()
-            || text::is_bidi_control(c)
+            || keyaudit_model::is_bidi_control(c)
     }
     /// The `:` of `://`, or the `.` of `www.` at the start of a word.
     fn starts_autolink(s: &str, i: usize, c: char) -> bool {
@@ -86,7 +86,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     for (i, c) in s.char_indices() {
         if c.is_control() {
             out.push(' ');
-        } else if text::is_bidi_control(c) {
+        } else if keyaudit_model::is_bidi_control(c) {
             // `\u{202e}`, its backslash escaped in turn.
             out.push('\\');
             out.extend(c.escape_unicode());

@@ -501,43 +501,14 @@ pub(crate) fn days_text(days: i64) -> String {
     }
 }
 
-/// Text made safe for a terminal: control characters (newline, tab, ESC, …),
-/// bidirectional overrides and noncharacters are shown escaped (`\n`,
-/// `\u{1b}`, `\u{202e}`, `\u{fdd0}`), so a value from an input can neither
-/// break the table's layout, send escape sequences to the terminal, reorder
-/// what is displayed, nor put a character into a page that an HTML parser
-/// rejects.
+/// Text made safe for a terminal and a page: control characters (newline,
+/// tab, ESC, …), bidirectional overrides and noncharacters are shown escaped
+/// (`\n`, `\u{1b}`, `\u{202e}`, `\u{fdd0}`), so a value from an input can
+/// neither break the table's layout, send escape sequences to the terminal,
+/// reorder what is displayed, nor make an HTML page invalid. The same
+/// escaping as error messages ([`keyaudit_model::display_safe`]).
 pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else if needs_escape(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c) || is_noncharacter(c)
-}
-
-/// Unicode noncharacters: U+FDD0 to U+FDEF, and the last two code points of
-/// every plane (U+FFFE, U+FFFF, U+1FFFE, …).
-fn is_noncharacter(c: char) -> bool {
-    matches!(c, '\u{fdd0}'..='\u{fdef}') || (u32::from(c) & 0xFFFE) == 0xFFFE
-}
-
-/// Bidirectional embedding, override and isolate controls: characters that
-/// reorder how the text around them is displayed.
-pub(crate) fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    keyaudit_model::display_safe(s)
 }
 
 #[cfg(test)]
