@@ -381,6 +381,11 @@ pub struct AuditArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Start CSV output with a UTF-8 byte-order mark, so that Excel on
+    /// Windows reads accented names right. CSV only.
+    #[arg(long)]
+    pub bom: bool,
+
     /// Exit 1 when an open finding is at or above this severity. Default:
     /// high; with --demo, never (the demo is a showcase, not a gate).
     #[arg(long, value_enum, value_name = "SEVERITY")]

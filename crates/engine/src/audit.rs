@@ -157,8 +157,8 @@ fn future_dates(keys: &[ApiKey], as_of: DateTime<Utc>) -> Vec<Diagnostic> {
     warnings
 }
 
-/// A key's name for a one-line message: control characters escaped, at most
-/// 60 characters.
+/// A key's name for a one-line message: escaped as in the table
+/// ([`keyaudit_model::display_safe`]), at most 60 characters.
 fn shown_name(name: &str) -> String {
     let mut out = String::new();
     for (count, c) in name.trim().chars().enumerate() {
@@ -166,11 +166,7 @@ fn shown_name(name: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        keyaudit_model::push_display_safe(c, &mut out);
     }
     out
 }

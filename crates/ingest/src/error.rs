@@ -303,8 +303,9 @@ pub enum IngestError {
     },
 }
 
-/// A value for a message: control characters escaped (one line), long values
-/// shortened to `max` characters.
+/// A value for a message: control and bidirectional characters and
+/// noncharacters escaped as in the table ([`keyaudit_model::display_safe`]:
+/// one line, in display order), long values shortened to `max` characters.
 pub(crate) fn show(value: &str, max: usize) -> String {
     let mut out = String::new();
     for (count, c) in value.chars().enumerate() {
@@ -312,11 +313,7 @@ pub(crate) fn show(value: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        keyaudit_model::push_display_safe(c, &mut out);
     }
     out
 }
@@ -342,5 +339,15 @@ mod tests {
         assert_eq!(show("a\nb\tc", 60), "a\\nb\\tc");
         assert_eq!(show("abcdef", 3), "abc…");
         assert_eq!(show("abc", 3), "abc");
+    }
+
+    #[test]
+    fn show_escapes_bidi_controls_and_noncharacters_as_the_table_does() {
+        assert_eq!(
+            show("abc\u{202e}fed\u{2066}", 60),
+            "abc\\u{202e}fed\\u{2066}"
+        );
+        assert_eq!(show("x\u{fdd0}\u{1b}[31m", 60), "x\\u{fdd0}\\u{1b}[31m");
+        assert_eq!(show("PSA ↔ IT Glue", 60), "PSA ↔ IT Glue");
     }
 }

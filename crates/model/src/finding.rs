@@ -133,7 +133,7 @@ pub struct Allowance {
     /// Why the key may hold Password Access.
     pub reason: String,
     /// The day the allowance stops applying, if it has one.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub expires: Option<NaiveDate>,
     /// True when the allowance had expired on the audit's as-of date.
     pub expired: bool,
@@ -145,70 +145,70 @@ pub struct Mute {
     /// Why the finding is accepted.
     pub reason: String,
     /// The day the mute stops applying, if it has one.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub expires: Option<NaiveDate>,
 }
 
-/// The facts behind a finding. Every field is optional; each rule fills the
-/// ones it relies on, and absent fields are left out of the JSON.
+/// The facts behind a finding. Each rule fills the fields it relies on; the
+/// others are `null` (or `[]`) in the JSON, where every field is always present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The key's last use.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub last_used_at: Option<DateTime<Utc>>,
     /// Where the last use came from.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub last_used_source: Option<LastUsedSource>,
     /// Whole days from last use to the audit's as-of time.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub days_idle: Option<i64>,
     /// The day IT Glue revokes (or revoked) the key for inactivity.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub revocation_date: Option<NaiveDate>,
     /// When the key was created.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
     /// Whole days from creation to the as-of time.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub age_days: Option<i64>,
     /// The policy threshold (in days) that the key crossed.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub threshold_days: Option<i64>,
     /// The normalised name that matched the generic-name list, or why it is generic.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub generic_match: Option<String>,
     /// Other keys sharing this key's name.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(default)]
     pub duplicates: Vec<KeyRef>,
     /// Whether the key holds Password Access.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub password_access: Option<bool>,
     /// The Password Access allowance that applied (or expired).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub allowance: Option<Allowance>,
     /// Rules whose findings on the same key raised this finding's severity.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(default)]
     pub escalated_by: Vec<RuleCode>,
     /// Where a full key was found (never the key itself).
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    #[serde(default)]
     pub locations: Vec<SourceLocation>,
     /// Activity-log events attributed to the key.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub events_attributed: Option<u64>,
     /// Of those, events on passwords.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub password_events: Option<u64>,
     /// Start of the usage window that was searched for the key's activity.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub window_start: Option<DateTime<Utc>>,
     /// End of that usage window.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub window_end: Option<DateTime<Utc>>,
     /// The naming pattern the name failed to match.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub pattern: Option<String>,
     /// A mute that matched this finding but had expired on the as-of date.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub expired_mute: Option<Mute>,
 }
 
@@ -237,10 +237,10 @@ pub struct Finding {
     /// The compliance controls this finding evidences.
     pub compliance: Vec<ComplianceRef>,
     /// The mute that applies, when the finding is muted.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub mute: Option<Mute>,
     /// How the finding compares with the baseline report (`--baseline`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub delta: Option<Delta>,
 }
 

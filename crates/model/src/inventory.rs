@@ -13,10 +13,10 @@ pub struct SourceLocation {
     /// The file as the user named it.
     pub file: String,
     /// 1-based row (delimited files: the header is row 1; JSON: the entry number).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub row: Option<usize>,
     /// Column header or field name.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub column: Option<String>,
 }
 
@@ -187,12 +187,12 @@ pub struct Diagnostic {
     /// Note or warning.
     pub level: DiagnosticLevel,
     /// A stable code for the kind of diagnostic, when it has one.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub code: Option<DiagnosticCode>,
     /// One sentence saying what was found.
     pub message: String,
     /// Where, when it concerns a place in an input.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub location: Option<SourceLocation>,
 }
 

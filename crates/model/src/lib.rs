@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod digest;
+mod display;
 mod finding;
 mod fingerprint;
 mod forecast;
@@ -27,6 +28,9 @@ mod suggest;
 mod usage;
 
 pub use digest::{ContentDigest, ContentHasher};
+pub use display::{
+    display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
+};
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };

@@ -59,7 +59,7 @@ pub struct InputFile {
     /// The detected format (`csv`, `tsv`, `semicolon`, `json`, `toml`, …).
     pub format: String,
     /// Records read from it (keys, events), when that applies.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub records: Option<usize>,
     /// File, embedded (the demo) or fetched (`--fetch-usage`).
     #[serde(default)]
@@ -156,19 +156,15 @@ pub struct Coverage {
     /// Keys whose last use came from the inventory's last-used column.
     pub keys_with_inventory_last_use: usize,
     /// Keys with at least one attributed activity-log event.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub keys_with_activity: usize,
     /// The most frequent user agents among unattributed events (at most ten),
     /// the guide to writing bindings.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub top_unattributed_user_agents: Vec<ValueCount>,
     /// The most frequent source IPs among unattributed events (at most ten).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub top_unattributed_ips: Vec<ValueCount>,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 /// A value and how often it occurred.
@@ -238,10 +234,10 @@ pub struct KeyRecord {
     /// The inventory rows this key was read from.
     pub sources: Vec<SourceLocation>,
     /// Activity-log events attributed to this key, when usage evidence was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub activity: Option<KeyActivity>,
     /// Named capture groups of the policy's naming pattern (vendor, owner, …).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub name_parts: BTreeMap<String, String>,
 }
 
@@ -266,7 +262,7 @@ pub struct PolicyInfo {
     /// The thresholds in force.
     pub thresholds: Thresholds,
     /// Severity overrides in force (`[severity]`), by rule.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub severity_overrides: BTreeMap<RuleCode, Severity>,
     /// Number of Password Access allowances.
     pub allowances: usize,
@@ -290,7 +286,7 @@ pub struct Thresholds {
     /// `naming.min_length`.
     pub naming_min_length: usize,
     /// `naming.pattern`, when set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub naming_pattern: Option<String>,
     /// `rotation.max_age_days`.
     pub rotation_max_age_days: i64,
@@ -405,13 +401,13 @@ pub struct AuditReport {
     #[serde(default)]
     pub forecast: Vec<ForecastEntry>,
     /// The policy in force, with its digest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub policy: Option<PolicyInfo>,
     /// The compliance view: every control referenced by any rule, pass or fail.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub compliance: Vec<ControlStatus>,
     /// The baseline report findings were compared with (`--baseline`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub baseline: Option<BaselineInfo>,
 }
 

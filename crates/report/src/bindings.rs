@@ -148,7 +148,7 @@ pub fn basic_string(value: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() || text::is_bidi_control(c) => {
+            c if c.is_control() || keyaudit_model::is_bidi_control(c) => {
                 out.push_str(&format!("\\u{:04X}", u32::from(c)));
             }
             c => out.push(c),

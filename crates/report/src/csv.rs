@@ -2,9 +2,18 @@
 //! comma-separated, RFC 4180 quoting, `\n` line endings, list cells joined
 //! with `; `.
 //!
-//! Every cell, headers included, goes through [`neutralize`], so a value from
-//! an input (a key named `=HYPERLINK(…)`) is shown as text by a spreadsheet
-//! instead of being run as a formula.
+//! A spreadsheet may read the file with `,`, `;` (Excel's default in much of
+//! Europe) or a tab as separator, so no cell may start a formula under any of
+//! them. Every cell, headers included, goes through [`neutralize`]: a value
+//! from an input (a key named `=HYPERLINK(…)`, or `x;=1+1`) gets a `'` before
+//! each place a spreadsheet could start a cell with it, and a cell holding a
+//! `,`, `;`, tab, quote, carriage return or line feed is quoted.
+//!
+//! Generated text (messages, remediation, the compliance view's key labels)
+//! is written with ASCII punctuation ([`ascii_punctuation`]: `->` for `→`,
+//! `...` for `…`), so it reads right in any code page; names and other
+//! values from the inputs are written as they are. [`BOM`] starts the file
+//! when asked (`--bom`).
 //!
 //! Dates are RFC 3339 in UTC (`2026-10-12T00:00:00Z`), days are `YYYY-MM-DD`,
 //! booleans `true`/`false`, and unknown values empty.
@@ -17,6 +26,9 @@ use keyaudit_model::AuditReport;
 use crate::text::{self, KeyFacts, LastUsed};
 
 pub mod forecast;
+/// The UTF-8 byte-order mark written before the header with `--bom`
+/// ([`crate::RenderOptions::bom`]).
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Header of the findings view, in column order. A report compared with a
 /// baseline gets one more column, [`DELTA_COLUMN`], at the end.
@@ -94,12 +106,14 @@ pub fn render_findings(report: &AuditReport, out: impl Write) -> io::Result<()> 
             Cow::from(finding.key.name.as_str()),
             optional(finding.key.fingerprint.as_ref().map(|fp| fp.as_str())),
             optional(finding.key.account.as_deref()),
-            finding.message.as_str().into(),
+            ascii_punctuation(&finding.message),
             facts.last_used.machine().into(),
             number(facts.days_idle),
             text::bool_cell(facts.password_access).into(),
-            finding.remediation.as_str().into(),
-            text::compliance(&finding.compliance).into(),
+            ascii_punctuation(&finding.remediation),
+            ascii_punctuation(&text::compliance(&finding.compliance))
+                .into_owned()
+                .into(),
             finding.id.as_str().into(),
             optional(mute.map(|m| m.reason.as_str())),
             mute.and_then(|m| m.expires)
@@ -160,30 +174,92 @@ pub fn render_compliance(report: &AuditReport, out: impl Write) -> io::Result<()
             control.open.to_string().into(),
             control.muted.to_string().into(),
             text::rule_codes(&control.rules, text::LIST_SEPARATOR).into(),
-            text::control_keys(control)
-                .join(text::LIST_SEPARATOR)
+            ascii_punctuation(&text::control_keys(control).join(text::LIST_SEPARATOR))
+                .into_owned()
                 .into(),
         ])?;
     }
     csv.finish()
 }
 
-/// Neutralises spreadsheet formula injection: a cell starting with `=`, `+`,
-/// `-`, `@`, tab or carriage return gets a leading `'`, so a spreadsheet shows
-/// it as text. Other cells are returned unchanged.
+/// Neutralises spreadsheet formula injection: a `'` goes before the cell
+/// when it starts with `=`, `+`, `-`, `@`, tab or carriage return, and before
+/// each of these and `"` that follows a `;`, tab, carriage return or line
+/// feed inside the cell, where a spreadsheet splitting on `;` or tab (or
+/// taking the line feed for the end of a row) would start a new cell. A
+/// spreadsheet then shows the text instead of running it. Other cells are
+/// returned unchanged.
 ///
 /// ```
 /// use keyaudit_report::csv::neutralize;
 ///
 /// assert_eq!(neutralize("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
-/// assert_eq!(neutralize("Datto RMM"), "Datto RMM");
+/// assert_eq!(neutralize("Sync;=1+1"), "Sync;'=1+1");
+/// assert_eq!(neutralize("Datto RMM; NOC"), "Datto RMM; NOC");
 /// ```
 pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
+    let starts_formula = |c: char| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r');
+    let splits = |c: char| matches!(c, ';' | '\t' | '\r' | '\n');
+    let mut previous: Option<char> = None;
+    let needs_mark = |previous: Option<char>, c: char| match previous {
+        None => starts_formula(c),
+        Some(p) => splits(p) && (starts_formula(c) || c == '"'),
+    };
+    let mut marked: Option<String> = None;
+    for (i, c) in cell.char_indices() {
+        if needs_mark(previous, c) {
+            let out = marked.get_or_insert_with(|| {
+                let mut out = String::with_capacity(cell.len() + 4);
+                out.push_str(&cell[..i]);
+                out
+            });
+            out.push('\'');
+        }
+        if let Some(out) = &mut marked {
+            out.push(c);
+        }
+        previous = Some(c);
     }
+    marked.map_or(Cow::Borrowed(cell), Cow::Owned)
+}
+
+/// Generated text with ASCII punctuation: arrows, ellipses, typographic
+/// quotes and dashes, non-breaking spaces and comparison signs become their
+/// ASCII spelling (`→` `->`, `…` `...`, `“` `"`, `—` `--`, `≥` `>=`); other
+/// characters are kept.
+///
+/// ```
+/// use keyaudit_report::csv::ascii_punctuation;
+///
+/// assert_eq!(ascii_punctuation("Admin → Settings …"), "Admin -> Settings ...");
+/// assert_eq!(ascii_punctuation("plain"), "plain");
+/// ```
+pub fn ascii_punctuation(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '→' | '⟶' => out.push_str("->"),
+            '←' | '⟵' => out.push_str("<-"),
+            '↔' | '⟷' => out.push_str("<->"),
+            '⇒' => out.push_str("=>"),
+            '…' => out.push_str("..."),
+            '“' | '”' | '„' | '«' | '»' | '″' => out.push('"'),
+            '‘' | '’' | '‚' | '′' => out.push('\''),
+            '—' => out.push_str("--"),
+            '–' | '‐' | '‑' | '−' => out.push('-'),
+            '\u{a0}' | '\u{2009}' | '\u{202f}' => out.push(' '),
+            '•' | '·' => out.push('*'),
+            '×' => out.push('x'),
+            '≥' => out.push_str(">="),
+            '≤' => out.push_str("<="),
+            '≠' => out.push_str("!="),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn optional(value: Option<&str>) -> Cow<'_, str> {
@@ -194,19 +270,17 @@ fn number(value: Option<i64>) -> Cow<'static, str> {
     value.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
 }
 
-/// A CSV writer through which every cell is neutralised.
+/// A CSV writer through which every cell is neutralised and, when it holds
+/// a separator, a quote or a line break, quoted.
 struct CsvOut<W: Write> {
-    writer: ::csv::Writer<W>,
+    out: io::BufWriter<W>,
 }
 
 impl<W: Write> CsvOut<W> {
     fn new(out: W) -> Self {
-        let writer = ::csv::WriterBuilder::new()
-            .delimiter(b',')
-            .terminator(::csv::Terminator::Any(b'\n'))
-            .quote_style(::csv::QuoteStyle::Necessary)
-            .from_writer(out);
-        Self { writer }
+        Self {
+            out: io::BufWriter::new(out),
+        }
     }
 
     fn row<I, S>(&mut self, cells: I) -> io::Result<()>
@@ -214,15 +288,22 @@ impl<W: Write> CsvOut<W> {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|cell| neutralize(cell.as_ref()).into_owned())
-            .collect();
-        self.writer.write_record(&cells).map_err(io::Error::from)
+        for (i, cell) in cells.into_iter().enumerate() {
+            if i > 0 {
+                self.out.write_all(b",")?;
+            }
+            let cell = neutralize(cell.as_ref());
+            if cell.contains([',', ';', '\t', '"', '\r', '\n']) {
+                write!(self.out, "\"{}\"", cell.replace('"', "\"\""))?;
+            } else {
+                self.out.write_all(cell.as_bytes())?;
+            }
+        }
+        self.out.write_all(b"\n")
     }
 
     fn finish(mut self) -> io::Result<()> {
-        self.writer.flush()
+        self.out.flush()
     }
 }
 
@@ -240,6 +321,13 @@ mod tests {
             ("\tcmd", "'\tcmd"),
             ("\rcmd", "'\rcmd"),
             ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("x;=1+1", "x;'=1+1"),
+            ("x\t@A1", "x\t'@A1"),
+            ("x\r-1", "x\r'-1"),
+            ("x\n+1", "x\n'+1"),
+            ("x;\"=1\"", "x;'\"=1\""),
+            ("x;\t=1", "x;'\t'=1"),
+            ("=a;=b", "'=a;'=b"),
         ] {
             assert_eq!(neutralize(cell), expected, "{cell:?}");
         }
@@ -258,12 +346,30 @@ mod tests {
             "critical",
             "\nnewline first",
             "PSA ↔ IT Glue",
+            "a; b",
+            "CIS Controls v8 5.3; NIST SP 800-53 r5 AC-2(3)",
+            "x,=1",
+            "say \"=1\"",
         ] {
             assert!(
                 matches!(neutralize(cell), Cow::Borrowed(c) if c == cell),
                 "{cell:?}"
             );
         }
+    }
+
+    #[test]
+    fn ascii_punctuation_spells_out_typography() {
+        assert_eq!(
+            ascii_punctuation("Admin → Settings → API Keys → Revoke"),
+            "Admin -> Settings -> API Keys -> Revoke"
+        );
+        assert_eq!(
+            ascii_punctuation("“a” ‘b’ — c – d … ≥ 5\u{a0}days"),
+            "\"a\" 'b' -- c - d ... >= 5 days"
+        );
+        assert_eq!(ascii_punctuation("Zoë"), "Zoë");
+        assert!(matches!(ascii_punctuation("plain"), Cow::Borrowed("plain")));
     }
 
     #[test]

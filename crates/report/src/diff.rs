@@ -100,7 +100,7 @@ pub struct FindingDiff {
     pub change: Change,
     /// For findings in both reports: worsened, improved or unchanged; for new
     /// findings: new.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(default)]
     pub delta: Option<Delta>,
     /// The finding's stable id.
     pub id: String,

@@ -42,7 +42,7 @@ pub struct History {
     /// Notes for the reader: runs sharing an as-of time, runs covering other
     /// accounts than the run before. The caller may add its own (files it
     /// skipped); every renderer prints them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub notes: Vec<String>,
 }
 
@@ -54,7 +54,7 @@ pub struct HistoryRun {
     /// The report's as-of time.
     pub as_of: DateTime<Utc>,
     /// The accounts named among the report's keys, sorted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub accounts: Vec<String>,
     /// Keys audited.
     pub keys: usize,

@@ -69,9 +69,9 @@ pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
 /// Escapes text from the report for an HTML text node or a double-quoted
 /// attribute value: `&`, `<`, `>`, `"`, `'` and `/` become character
 /// references (the `/` so that no URL-like text appears in the page).
-/// Control and bidirectional characters are first shown escaped (`\n`,
-/// `\u{202e}`), as in the terminal table, so they can neither hide nor
-/// reorder text.
+/// Control and bidirectional characters and noncharacters are first shown
+/// escaped (`\n`, `\u{202e}`, `\u{fdd0}`), as in the terminal table, so they
+/// can neither hide nor reorder text, nor make the page invalid HTML.
 ///
 /// ```
 /// use keyaudit_report::html::escape;

@@ -74,7 +74,8 @@
 //! assert_eq!(String::from_utf8(ocsf)?, "[]\n");
 //!
 //! let mut table = Vec::new();
-//! render(&report, Format::Table, View::Findings, &RenderOptions { color: false }, &mut table)?;
+//! let plain = RenderOptions { color: false, bom: false };
+//! render(&report, Format::Table, View::Findings, &plain, &mut table)?;
 //! assert!(String::from_utf8(table)?.contains("No findings."));
 //!
 //! let mut html = Vec::new();
@@ -237,17 +238,24 @@ pub struct RenderOptions {
     /// Colour the table's severity cells with ANSI escapes. Only the table
     /// renderer uses it; the caller decides (`NO_COLOR`, `--color`, tty).
     pub color: bool,
+    /// Start CSV with a UTF-8 byte-order mark ([`csv::BOM`]), so that Excel
+    /// on Windows reads it as UTF-8. Only the CSV renderer uses it.
+    pub bom: bool,
 }
 
 /// Renders `report` in `format`; `view` picks the rows of a table or CSV, and
 /// the forecast document of Markdown and HTML; JSON, OCSF and ICS ignore it.
+/// CSV starts with [`csv::BOM`] when `options.bom` is set.
 pub fn render(
     report: &AuditReport,
     format: Format,
     view: View,
     options: &RenderOptions,
-    out: impl Write,
+    mut out: impl Write,
 ) -> std::io::Result<()> {
+    if format == Format::Csv && options.bom {
+        out.write_all(csv::BOM)?;
+    }
     match (format, view) {
         (Format::Table, View::Findings) => table::render_findings(report, options, out),
         (Format::Table, View::Keys) => table::render_keys(report, options, out),

@@ -59,7 +59,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
             c,
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '&' | '~' | '!'
         ) || c.is_control()
-            || text::is_bidi_control(c)
+            || keyaudit_model::is_bidi_control(c)
     }
     /// The `:` of `://`, or the `.` of `www.` at the start of a word.
     fn starts_autolink(s: &str, i: usize, c: char) -> bool {
@@ -88,7 +88,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     for (i, c) in s.char_indices() {
         if c.is_control() {
             out.push(' ');
-        } else if text::is_bidi_control(c) {
+        } else if keyaudit_model::is_bidi_control(c) {
             // `\u{202e}`, its backslash escaped in turn.
             out.push('\\');
             out.extend(c.escape_unicode());
@@ -100,6 +100,18 @@ pub fn escape(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A key's display name [`escape`]d for `**bold**`: without the spaces
+/// (control characters included, which [`escape`] makes spaces) at its
+/// edges, which would leave the `**` showing as text; a name of control
+/// characters alone is written escaped (`\u{1b}`), as in the table.
+fn strong_name(name: &str) -> String {
+    let escaped = escape(text::display_name(name));
+    match escaped.trim() {
+        "" => escape(&text::terminal_safe(name)).trim().to_owned(),
+        trimmed => trimmed.to_owned(),
+    }
 }
 
 /// [`escape`]d text that starts a line of its own (a paragraph): leading
@@ -179,7 +191,7 @@ fn write_findings(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
 }
 
 fn write_finding(finding: &Finding, out: &mut impl Write) -> io::Result<()> {
-    write!(out, "**{}**", escape(text::display_name(&finding.key.name)))?;
+    write!(out, "**{}**", strong_name(&finding.key.name))?;
     if let Some(fp) = &finding.key.fingerprint {
         write!(out, " `{}`", text::short_fingerprint(fp))?;
     }

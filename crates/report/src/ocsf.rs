@@ -14,7 +14,10 @@
 //!   deduplicate across runs), `title` the rule and key, `desc` the message,
 //!   `types` and `analytic` (a Rule) the rule code;
 //! - `resources`: the key (`type` `IT Glue API Key`, `uid` its fingerprint,
-//!   else its id) with its account, state and Password Access in `data`;
+//!   else its id) with its account, state, Password Access and owner in
+//!   `data`: an inventory's owner is a team's or a person's name, not an OCSF
+//!   User (which has a `uid`, `type_id` and `account` that keyaudit does not
+//!   know);
 //! - `remediation.desc`: the remediation text.
 //!
 //! The Detection Finding class has no `compliance` or free-form evidence
@@ -152,14 +155,7 @@ struct Resource<'a> {
     uid: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner: Option<User<'a>>,
     data: ResourceData<'a>,
-}
-
-#[derive(Serialize)]
-struct User<'a> {
-    name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -174,6 +170,8 @@ struct ResourceData<'a> {
     /// `null` when unknown: always present, so that a SIEM tells "unknown"
     /// from "not reported".
     password_access: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -254,9 +252,6 @@ impl<'a> DetectionFinding<'a> {
                 kind: RESOURCE_TYPE,
                 uid: fingerprint.unwrap_or(key.id.as_str()),
                 name: Some(key.name.as_str()).filter(|n| !n.trim().is_empty()),
-                owner: record
-                    .and_then(|r| r.owner.as_deref())
-                    .map(|name| User { name }),
                 data: ResourceData {
                     key_id: &key.id,
                     fingerprint,
@@ -265,6 +260,7 @@ impl<'a> DetectionFinding<'a> {
                     password_access: record
                         .and_then(|r| r.password_access)
                         .or(finding.evidence.password_access),
+                    owner: record.and_then(|r| r.owner.as_deref()),
                 },
             }],
             remediation: Remediation {

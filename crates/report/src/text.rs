@@ -535,33 +535,14 @@ pub(crate) fn days_text(days: i64) -> String {
     }
 }
 
-/// Text made safe for a terminal: control characters (newline, tab, ESC, …)
-/// and bidirectional overrides are shown escaped (`\n`, `\u{1b}`,
-/// `\u{202e}`), so a value from an input can neither break the table's layout,
-/// send escape sequences to the terminal, nor reorder what is displayed.
+/// Text made safe for a terminal and a page: control characters (newline,
+/// tab, ESC, …), bidirectional overrides and noncharacters are shown escaped
+/// (`\n`, `\u{1b}`, `\u{202e}`, `\u{fdd0}`), so a value from an input can
+/// neither break the table's layout, send escape sequences to the terminal,
+/// reorder what is displayed, nor make an HTML page invalid. The same
+/// escaping as error messages ([`keyaudit_model::display_safe`]).
 pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
-}
-
-/// Bidirectional embedding, override and isolate controls: characters that
-/// reorder how the text around them is displayed.
-pub(crate) fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    keyaudit_model::display_safe(s)
 }
 
 #[cfg(test)]
@@ -598,5 +579,13 @@ mod tests {
         assert_eq!(terminal_safe("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
         assert_eq!(terminal_safe("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(terminal_safe("PSA ↔ IT Glue"), "PSA ↔ IT Glue");
+        assert_eq!(
+            terminal_safe("a\u{fdd0}b\u{fffe}\u{10ffff}"),
+            "a\\u{fdd0}b\\u{fffe}\\u{10ffff}"
+        );
+        assert!(matches!(
+            terminal_safe("\u{fdcf}\u{fdf0}\u{fffd}"),
+            Cow::Borrowed(_)
+        ));
     }
 }

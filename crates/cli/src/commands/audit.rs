@@ -17,6 +17,10 @@ use crate::{demo, exit, output, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
+    let format = choose_format(args.format, args.output.as_deref());
+    if args.bom && format != Format::Csv {
+        bail!("--bom applies to CSV only (--format csv), not to --format {format}");
+    }
     let request = Request {
         inputs: if args.demo {
             Inputs::Demo
@@ -43,7 +47,6 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         }
     }
 
-    let format = choose_format(args.format, args.output.as_deref());
     let view = match args.view {
         ViewArg::Findings => View::Findings,
         ViewArg::Keys => View::Keys,
@@ -53,6 +56,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
+        bom: args.bom,
     };
     let write = |out: &mut dyn Write| render(&report, format, view, &options, out);
     match &args.output {

@@ -25,6 +25,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
+        bom: false,
     };
     let write = |out: &mut dyn Write| match format {
         CatalogueFormat::Table => render_table(&changes, &options, out),

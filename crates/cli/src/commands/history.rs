@@ -46,6 +46,7 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
     }
     let options = RenderOptions {
         color: use_color(ColorArg::Auto, to_terminal),
+        bom: false,
     };
     let write = |out: &mut dyn Write| match format {
         HistoryFormat::Table => render_table(&trend, &options, out),

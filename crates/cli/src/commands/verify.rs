@@ -123,7 +123,7 @@ fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<Strin
         &remade,
         Format::Json,
         View::Findings,
-        &RenderOptions { color: false },
+        &RenderOptions::default(),
         &mut again,
     )
     .context("cannot render the re-made report")?;

@@ -9,5 +9,6 @@ mod faults;
 mod fetch;
 mod forecast;
 mod leaks;
+mod outputs;
 mod roundtrip;
 mod verify;

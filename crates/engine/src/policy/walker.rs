@@ -53,23 +53,10 @@ impl<'t> Walker<'t> {
         message: impl Into<String>,
     ) {
         let (line, column) = self.line_column(span.start);
-        // One line: control characters of quoted values (a key `"a\nb"`)
-        // are shown escaped.
+        // One line, in display order: control and bidirectional characters
+        // of quoted values (a key `"a\nb"`) are shown escaped, as in the table.
         let message: String = message.into();
-        let message = if message.chars().any(char::is_control) {
-            message
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect()
-        } else {
-            message
-        };
+        let message = keyaudit_model::display_safe(&message).into_owned();
         self.errors.push(PolicyError {
             file: self.file.to_string(),
             line,
@@ -361,6 +348,33 @@ mod tests {
         assert_eq!(walker.line_column(6), (2, 1));
         assert_eq!(walker.line_column(10), (2, 4));
         assert_eq!(walker.line_column(1000), (3, 1));
+    }
+
+    #[test]
+    fn quoted_values_are_shown_escaped_in_errors() {
+        let mut walker = Walker::new("keyaudit.toml", "a = 1\n");
+        walker.error(
+            0..1,
+            PolicyErrorKind::UnknownKey,
+            "unknown key `a\nb\u{202e}c\u{fdd0}`",
+        );
+        walker.error(
+            0..1,
+            PolicyErrorKind::UnknownKey,
+            "unknown key `Datto RMM → NOC`",
+        );
+        let messages: Vec<String> = walker
+            .into_errors()
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown key `Datto RMM → NOC`",
+                "unknown key `a\\nb\\u{202e}c\\u{fdd0}`",
+            ]
+        );
     }
 
     #[test]

@@ -327,6 +327,21 @@ fn names_are_trimmed_and_blank_names_allowed() {
     assert_eq!(parsed.keys[0].owner.as_deref(), Some("J. Smith"));
 }
 
+/// Any Unicode space is trimmed, in CSV and JSON alike: a name of only such
+/// spaces is blank (unnamed); a zero-width space is not a space and stays.
+#[test]
+fn names_are_trimmed_of_every_unicode_space() {
+    let text = "Name,Owner\n\u{a0}\u{3000}Datto RMM\u{2003}\t,a\n\u{3000}\u{a0}\u{202f}\u{2009},b\n\u{200b},c\n";
+    let parsed = parse("names.csv", text);
+    let names: Vec<&str> = parsed.keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["Datto RMM", "", "\u{200b}"]);
+    let json =
+        r#"[{"name": "\u3000 Hudu\u00a0", "owner": "a"}, {"name": "\u2003\u00a0", "owner": "b"}]"#;
+    let parsed = parse("names.json", json);
+    let names: Vec<&str> = parsed.keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["Hudu", ""]);
+}
+
 #[test]
 fn same_name_without_fingerprint_gives_two_keys() {
     let parsed = parse("dup.csv", "Name\nAPI\nAPI\n");

@@ -6,7 +6,10 @@ use keyaudit_model::{AuditReport, ForecastBasis};
 use keyaudit_report::{Format, RenderOptions, View, render};
 
 const FIXTURE: &str = include_str!("../fixtures/report.json");
-const PLAIN: RenderOptions = RenderOptions { color: false };
+const PLAIN: RenderOptions = RenderOptions {
+    color: false,
+    bom: false,
+};
 
 fn fixture() -> AuditReport {
     serde_json::from_str(FIXTURE).expect("the fixture is a valid AuditReport")

@@ -13,8 +13,14 @@ use keyaudit_report::{
 
 const FIXTURE: &str = include_str!("../fixtures/report.json");
 
-const PLAIN: RenderOptions = RenderOptions { color: false };
-const COLOR: RenderOptions = RenderOptions { color: true };
+const PLAIN: RenderOptions = RenderOptions {
+    color: false,
+    bom: false,
+};
+const COLOR: RenderOptions = RenderOptions {
+    color: true,
+    bom: false,
+};
 
 fn fixture() -> AuditReport {
     serde_json::from_str(FIXTURE).expect("the fixture is a valid AuditReport")
@@ -355,6 +361,161 @@ fn csv_cells_never_start_a_formula() {
     }
 }
 
+/// What a spreadsheet takes for the start of a formula (or hides one behind).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The fixture with key names and a mute reason that hide a formula behind
+/// each character a spreadsheet may split cells or rows on.
+fn formula_names() -> AuditReport {
+    let mut report = fixture();
+    let names = [
+        "Sync;=HYPERLINK(\"http://x\";\"y\");",
+        "Sync\t@SUM(A1)\t",
+        "Sync\r+1+1",
+        "Sync\n-2+3",
+        "Sync;\"=1+1\";",
+        "Sync;\t=cmd",
+    ];
+    for (key, name) in report.keys.iter_mut().zip(names) {
+        key.name = name.to_owned();
+        for finding in report.findings.iter_mut().filter(|f| f.key.id == key.id) {
+            finding.key.name = name.to_owned();
+        }
+    }
+    for control in &mut report.compliance {
+        for key in &mut control.keys {
+            if let Some(record) = report.keys.iter().find(|k| k.id == key.id) {
+                key.name = record.name.clone();
+            }
+        }
+    }
+    for finding in &mut report.findings {
+        if let Some(mute) = &mut finding.mute {
+            mute.reason = "approved;=1+1".to_owned();
+        }
+    }
+    report
+}
+
+/// The cells of `out` as a spreadsheet reads them with `delimiter`: a quote
+/// opens a quoted cell only at the start of a cell, CR and LF end a row.
+fn read_with(out: &str, delimiter: u8) -> Vec<String> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(out.as_bytes())
+        .records()
+        .flat_map(|r| {
+            r.expect("readable CSV")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn csv_cells_start_no_formula_whatever_the_separator() {
+    let report = formula_names();
+    for view in View::ALL {
+        let out = rendered(&report, Format::Csv, view, &PLAIN);
+        for delimiter in [b',', b';', b'\t'] {
+            for cell in read_with(&out, delimiter) {
+                assert!(
+                    !cell.starts_with(FORMULA_STARTS),
+                    "{view}, read with {:?}: cell {cell:?}",
+                    delimiter as char
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn csv_quotes_cells_holding_any_separator() {
+    let report = formula_names();
+    let out = rendered(&report, Format::Csv, View::Keys, &PLAIN);
+    for raw in [
+        "\"Sync;'=HYPERLINK(\"\"http://x\"\";'\"\"y\"\");\"",
+        "\"Sync\t'@SUM(A1)\t\"",
+        "\"Sync\r'+1+1\"",
+        "\"Sync\n'-2+3\"",
+        "\"Sync;'\"\"=1+1\"\";\"",
+        "\"Sync;'\t'=cmd\"",
+    ] {
+        assert!(out.contains(raw), "{raw:?} not in {out}");
+    }
+    // Read with commas, the names come back whole, with a `'` before each
+    // formula start that follows a separator.
+    let rows = parse_csv(&out);
+    assert_eq!(rows[1][0], "Sync;'=HYPERLINK(\"http://x\";'\"y\");");
+    assert_eq!(rows[6][0], "Sync;'\t'=cmd");
+}
+
+#[test]
+fn csv_generated_text_is_ascii() {
+    let report = fixture();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| !f.remediation.is_ascii() || !f.message.is_ascii()),
+        "the fixture has arrows in its remediation text"
+    );
+    let findings = parse_csv(&rendered(&report, Format::Csv, View::Findings, &PLAIN));
+    let header = &findings[0];
+    for column in ["message", "remediation", "compliance"] {
+        let col = header.iter().position(|h| h == column).unwrap();
+        for row in &findings[1..] {
+            assert!(row[col].is_ascii(), "{column}: {:?}", row[col]);
+        }
+    }
+    assert!(
+        findings[1..]
+            .iter()
+            .any(|r| r[10].contains("Admin -> Settings -> API Keys"))
+    );
+    let compliance = parse_csv(&rendered(&report, Format::Csv, View::Compliance, &PLAIN));
+    for row in &compliance[1..] {
+        assert!(row[6].is_ascii(), "keys: {:?}", row[6]);
+    }
+    assert!(
+        compliance
+            .iter()
+            .any(|r| r[6].contains("Datto RMM (ITG.3b8f0e6d...)"))
+    );
+    // Names from the inventory stay as they are.
+    let keys = parse_csv(&rendered(&report, Format::Csv, View::Keys, &PLAIN));
+    assert!(keys.iter().any(|r| r[0] == "HaloPSA Integration"));
+}
+
+#[test]
+fn csv_bom_only_when_asked() {
+    let report = fixture();
+    let bom = RenderOptions { bom: true, ..PLAIN };
+    for view in View::ALL {
+        let plain = rendered(&report, Format::Csv, view, &PLAIN);
+        let with_bom = rendered(&report, Format::Csv, view, &bom);
+        assert!(!plain.starts_with('\u{feff}'));
+        assert_eq!(with_bom, format!("\u{feff}{plain}"), "{view}");
+    }
+    assert_eq!(csv::BOM, "\u{feff}".as_bytes());
+    for format in [
+        Format::Json,
+        Format::Ocsf,
+        Format::Html,
+        Format::Markdown,
+        Format::Table,
+    ] {
+        assert_eq!(
+            rendered(&report, format, View::Findings, &bom),
+            rendered(&report, format, View::Findings, &PLAIN),
+            "{format} has no byte-order mark"
+        );
+    }
+}
+
 #[test]
 fn csv_parses_back_with_one_row_per_record() {
     let report = fixture();
@@ -559,6 +720,74 @@ fn hostile() -> AuditReport {
 /// Every event of `markdown` parsed as CommonMark with GitHub tables.
 fn markdown_events(markdown: &str) -> Vec<pulldown_cmark::Event<'_>> {
     pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES).collect()
+}
+
+/// Control characters and spaces at the edges of a name (or a name of
+/// nothing else) neither leave `**` showing as text nor move a table cell.
+#[test]
+fn markdown_names_with_control_characters_at_the_edges_stay_bold() {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+
+    let mut report = fixture();
+    let names = [
+        ("\u{1}Sync A\u{7f}", "Sync A"),
+        ("\tSync B\n", "Sync B"),
+        ("\u{a0}Sync C\u{3000}", "Sync C"),
+        ("\u{1b}", "\\u{1b}"),
+    ];
+    let ids: Vec<String> = report
+        .keys
+        .iter()
+        .take(names.len())
+        .map(|k| k.id.clone())
+        .collect();
+    for (id, (name, _)) in ids.iter().zip(names) {
+        for key in report.keys.iter_mut().filter(|k| &k.id == id) {
+            key.name = name.to_owned();
+        }
+        for finding in report.findings.iter_mut().filter(|f| &f.key.id == id) {
+            finding.key.name = name.to_owned();
+        }
+    }
+    let out = rendered(&report, Format::Markdown, View::Findings, &PLAIN);
+    let events = markdown_events(&out);
+    let mut strong = Vec::new();
+    let mut inside: Option<String> = None;
+    let mut row_cells = Vec::new();
+    let mut cells = 0;
+    for event in &events {
+        match event {
+            Event::Start(Tag::Strong) => inside = Some(String::new()),
+            Event::End(TagEnd::Strong) => strong.extend(inside.take()),
+            Event::Text(t) => {
+                if let Some(text) = &mut inside {
+                    text.push_str(t);
+                }
+                assert!(!t.contains("**"), "literal ** in {t:?}");
+            }
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                row_cells.push(cells);
+                cells = 0;
+            }
+            Event::End(TagEnd::Table) => {
+                assert!(
+                    row_cells.iter().all(|n| *n == row_cells[0]),
+                    "{row_cells:?}"
+                );
+                row_cells.clear();
+            }
+            _ => {}
+        }
+    }
+    for (id, (name, shown)) in ids.iter().zip(names) {
+        let findings = report.findings.iter().filter(|f| &f.key.id == id).count();
+        assert_eq!(
+            strong.iter().filter(|s| *s == shown).count(),
+            findings,
+            "{name:?} shown bold as {shown:?} in {strong:?}"
+        );
+    }
 }
 
 #[test]
@@ -783,6 +1012,52 @@ fn html_renders_hostile_text_inert() {
             assert!(!value.contains('"') && !value.contains('<'), "{value:?}");
         }
     }
+}
+
+/// The keys table fits a 1280 px window and an A4 page (checked by eye with
+/// headless Chromium): rule codes wrap, names and owners break anywhere, and
+/// in print no cell keeps text on one line.
+#[test]
+fn html_keys_table_can_shrink_to_the_page() {
+    let page = rendered(&fixture(), Format::Html, View::Findings, &PLAIN);
+    let style = &page[page.find("<style>").unwrap()..page.find("</style>").unwrap()];
+    let rule = |selector: &str| -> &str {
+        let start = style
+            .find(&format!("{selector} {{"))
+            .unwrap_or_else(|| panic!("{selector}"));
+        &style[start..start + style[start..].find('}').unwrap()]
+    };
+    assert!(!rule(".rules").contains("nowrap"), "{}", rule(".rules"));
+    assert!(rule("table.data .name").contains("overflow-wrap: anywhere"));
+    assert!(rule("table.data .owner").contains("overflow-wrap: anywhere"));
+    let print = &style[style.find("@media print").unwrap()..];
+    assert!(print.contains("table.data .nowrap, .rules, .part, .control { white-space: normal; }"));
+    assert!(print.contains("table.data thead { display: table-header-group; }"));
+}
+
+/// Noncharacters (U+FDD0–U+FDEF, U+FFFE and U+FFFF of every plane) are
+/// HTML parse errors: they are shown escaped, like control characters.
+#[test]
+fn html_escapes_noncharacters() {
+    let mut report = fixture();
+    let name = "Sync\u{fdd0}\u{fffe}\u{10ffff}\u{1fffe}";
+    report.keys[1].name = name.to_owned();
+    for finding in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.key.id == report.keys[1].id)
+    {
+        finding.key.name = name.to_owned();
+    }
+    report.keys[1].owner = Some("NOC\u{fdef}".to_owned());
+    let page = rendered(&report, Format::Html, View::Findings, &PLAIN);
+    let raw: Vec<char> = page
+        .chars()
+        .filter(|c| matches!(*c as u32, 0xFDD0..=0xFDEF) || (*c as u32 & 0xFFFE) == 0xFFFE)
+        .collect();
+    assert!(raw.is_empty(), "noncharacters in the page: {raw:?}");
+    assert!(page.contains("Sync\\u{fdd0}\\u{fffe}\\u{10ffff}\\u{1fffe}"));
+    assert!(page.contains("NOC\\u{fdef}"));
 }
 
 #[test]
@@ -1018,7 +1293,7 @@ fn csv_compliance_snapshot() {
             "1",
             "1",
             "password-access; unused-password-access",
-            "HaloPSA Integration (ITG.45df64a0…); IT Boost reporting (ITG.d5e8a2c7…)",
+            "HaloPSA Integration (ITG.45df64a0...); IT Boost reporting (ITG.d5e8a2c7...)",
         ]
     );
     // A key without a fingerprint is named alone; a blank name is "(unnamed)";
@@ -1026,7 +1301,7 @@ fn csv_compliance_snapshot() {
     let cis_5_1 = rows.iter().find(|r| r[1] == "5.1").unwrap();
     assert_eq!(
         cis_5_1[6],
-        "(unnamed) (ITG.0c1f5e2a…); Backup sync, \"nightly\"\nexport; Datto RMM (ITG.9a4c7e1f…); test (ITG.c0ffee00…)"
+        "(unnamed) (ITG.0c1f5e2a...); Backup sync, \"nightly\"\nexport; Datto RMM (ITG.9a4c7e1f...); test (ITG.c0ffee00...)"
     );
     let mut hostile = report.clone();
     hostile.compliance[0].keys.truncate(1);
@@ -1493,7 +1768,39 @@ fn ocsf_maps_every_finding() {
     assert!(unnamed["resources"][0].get("name").is_none());
     let northwind = events.last().unwrap();
     assert_eq!(northwind["resources"][0]["uid"], "016a102fed68");
-    assert_eq!(northwind["resources"][0]["owner"]["name"], "Northwind IT");
+    assert_eq!(northwind["resources"][0]["data"]["owner"], "Northwind IT");
+}
+
+/// An owner from the inventory is a team or person's name, not an OCSF User
+/// (which Prowler's models require to carry `uid`, `type_id` and `account`):
+/// it goes to the resource's `data`, and no resource has an `owner` object.
+#[test]
+fn ocsf_owner_is_resource_data_not_a_user() {
+    let report = fixture();
+    let events = ocsf_events(&report);
+    let mut owners = 0;
+    for (event, finding) in events.iter().zip(&report.findings) {
+        let resource = &event["resources"][0];
+        assert!(
+            resource.get("owner").is_none(),
+            "{}: owner object {}",
+            finding.id,
+            resource["owner"]
+        );
+        let owner = report
+            .keys
+            .iter()
+            .find(|k| k.id == finding.key.id)
+            .and_then(|k| k.owner.as_deref());
+        match owner {
+            Some(owner) => {
+                owners += 1;
+                assert_eq!(resource["data"]["owner"], owner, "{}", finding.id);
+            }
+            None => assert!(resource["data"].get("owner").is_none(), "{}", finding.id),
+        }
+    }
+    assert!(owners > 0, "the fixture has keys with an owner");
 }
 
 #[test]
@@ -1789,7 +2096,7 @@ fn history_of_one_run_or_none() {
     assert!(page.contains("<p class=\"empty\">No reports.</p>") && !page.contains("<svg"));
     assert_eq!(
         render_history(&none, HistoryFormat::Json),
-        "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": []\n}\n"
+        "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": [],\n  \"notes\": []\n}\n"
     );
 }
 
