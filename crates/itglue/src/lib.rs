@@ -58,6 +58,7 @@ mod fetch;
 mod jsonl;
 mod key;
 mod limiter;
+mod scrub;
 
 #[cfg(feature = "fake-server")]
 pub mod fake;
@@ -72,4 +73,4 @@ pub use fetch::{
 pub use jsonl::{
     HeaderExposure, HeaderWindow, Redact, USAGE_SCHEMA, UsageHeader, write_usage_jsonl,
 };
-pub use key::ApiKey;
+pub use key::{ApiKey, MAX_KEY_FILE_LINE};

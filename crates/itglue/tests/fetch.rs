@@ -148,7 +148,7 @@ async fn a_storm_of_429_is_waited_out() {
     .concat();
     server.push_faults(storm);
     let mut config = config(&server, window);
-    config.rate_limit_retries = 40;
+    config.retries = 40;
     let started = Instant::now();
     let (report, _dir, path) = fetch_to_file(&server, &config).await;
     let report = report.unwrap();
@@ -173,7 +173,7 @@ async fn endless_429_fails_with_no_file() {
     });
     server.set_periodic_faults(1, vec![Fault::TooManyRequests { retry_after: None }]);
     let mut config = config(&server, window);
-    config.rate_limit_retries = 3;
+    config.retries = 3;
     let (result, dir, _) = fetch_to_file(&server, &config).await;
     let error = result.unwrap_err();
     assert!(
@@ -353,7 +353,7 @@ async fn a_wrong_key_stops_at_once() {
 }
 
 #[tokio::test]
-async fn a_body_that_stays_wrong_fails_naming_the_url_and_first_bytes() {
+async fn a_body_that_stays_wrong_fails_naming_the_url_and_summing_the_answer_up() {
     let now = now();
     let window = TimeRange::last_days(2, now).unwrap();
     let server = FakeItGlue::start(FakeConfig {
@@ -369,7 +369,12 @@ async fn a_body_that_stays_wrong_fails_naming_the_url_and_first_bytes() {
         message.contains(&format!("{}/logs?filter[created_at]=", server.base_url())),
         "{message}"
     );
-    assert!(message.contains("debug: received key ***"), "{message}");
+    // The body is summed up, never quoted.
+    assert!(
+        message.contains("the answer: HTTP 200, 84 bytes, content type \"text/plain\""),
+        "{message}"
+    );
+    assert!(!message.contains("debug: received key"), "{message}");
     assert!(!message.contains(KEY), "{message}");
     assert_eq!(server.requests(), 2);
     assert_no_file_left(&dir);
