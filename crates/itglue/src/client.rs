@@ -98,12 +98,6 @@ impl Client {
         })
     }
 
-    /// A log's JSON with every string holding part of the API key
-    /// withheld; `None` when none does.
-    pub(crate) fn withhold_key(&self, json: &str) -> Option<String> {
-        self.fragments.withhold_in_record(json)
-    }
-
     /// How long every request is held back after a 429, when it is.
     pub(crate) fn paused_for(&self) -> Option<Duration> {
         self.limiter.paused_for()

@@ -125,7 +125,9 @@ pub struct FetchReport {
     /// they were asked for (a server bug: a year-9999 event, say).
     pub outside_window: u64,
     /// Events in which some text held part of the API key used for the
-    /// fetch: that text was withheld ([`RawLog::json`] never holds it).
+    /// fetch: [`write_usage_jsonl`](crate::write_usage_jsonl) withholds
+    /// that text from the file (always 0 from [`fetch_logs`], which hands
+    /// records over as received).
     pub withheld: u64,
     /// False when a window that cannot be split (one second) held more
     /// than 5 pages of events: the fetch stopped there, at once, and lacks
@@ -157,8 +159,9 @@ enum Outcome {
 /// Events outside the window they were asked for are dropped and counted
 /// ([`FetchReport::outside_window`]); a log id received again is delivered
 /// once, the first content received winning
-/// ([`FetchReport::conflicting`]); any text of an event holding part of
-/// the API key is withheld ([`FetchReport::withheld`]).
+/// ([`FetchReport::conflicting`]). Records are otherwise handed over as
+/// received (whitespace and needless escapes removed): they may hold
+/// anything the server sent, the API key included.
 pub async fn fetch_logs<F>(
     key: &ApiKey,
     config: &FetchConfig,
@@ -185,7 +188,6 @@ where
         windows_total: AtomicU64::new(queue.len() as u64),
         events: AtomicU64::new(0),
         outside_window: AtomicU64::new(0),
-        withheld: AtomicU64::new(0),
     };
     let mut in_flight = FuturesUnordered::new();
     loop {
@@ -234,7 +236,6 @@ where
     report.retries = stats.retries.load(AtomicOrdering::Relaxed);
     report.rate_limited = stats.rate_limited.load(AtomicOrdering::Relaxed);
     report.outside_window = tracker.outside_window.load(AtomicOrdering::Relaxed);
-    report.withheld = tracker.withheld.load(AtomicOrdering::Relaxed);
     report.complete = incomplete.is_empty();
     report.incomplete_windows = incomplete.into_iter().collect();
     tracing::debug!(
@@ -258,7 +259,6 @@ struct Tracker<'a> {
     windows_total: AtomicU64,
     events: AtomicU64,
     outside_window: AtomicU64,
-    withheld: AtomicU64,
 }
 
 impl Tracker<'_> {
@@ -290,14 +290,10 @@ async fn fetch_window(
             .await?;
         tracker.report();
         let received = page.logs.len() as u64;
-        for mut log in page.logs {
+        for log in page.logs {
             if !(first..=last).contains(&log.created_at.timestamp()) {
                 tracker.outside_window.fetch_add(1, AtomicOrdering::Relaxed);
                 continue;
-            }
-            if let Some(json) = tracker.client.withhold_key(&log.json) {
-                log.json = json.into_boxed_str();
-                tracker.withheld.fetch_add(1, AtomicOrdering::Relaxed);
             }
             logs.push(log);
         }

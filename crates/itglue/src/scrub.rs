@@ -1,8 +1,9 @@
 //! Fragments of the API key in text received from the server.
 //!
-//! The rule: no run of [`RUN`] characters of the key's secret (nor of its
-//! 32 hex digits) may reach an output, in any letter case, percent-encoded
-//! or JSON-escaped. Text from the server is therefore never shown verbatim
+//! The rule: no run of [`RUN`] characters of the key's secret may reach an
+//! output, in any letter case, percent-encoded or JSON-escaped. (The
+//! fingerprint, `ITG.<32 hex>`, is not secret: IT Glue shows it to every
+//! administrator, and keyaudit names exposed keys by it.) Text from the server is therefore never shown verbatim
 //! unless it is free of such runs: [`KeyFragments::scrub`] withholds a text
 //! that holds one, and [`KeyFragments::withhold_in_record`] the strings of a
 //! record that do.
@@ -18,7 +19,8 @@ pub(crate) const WITHHELD: &str = "[withheld: it holds part of the API key used 
 /// The runs of the key to look for, lower-cased, as rolling hashes.
 #[derive(Clone)]
 pub(crate) struct KeyFragments {
-    /// The parts of the key (the secret, the hex digits), lower-cased.
+    /// The secret part of the key, lower-cased (one part; a list so that
+    /// the search stays general).
     parts: Vec<Vec<u8>>,
     /// The run length: [`RUN`], or a whole part when it is shorter.
     len: usize,
@@ -31,8 +33,8 @@ pub(crate) struct KeyFragments {
 const BASE: u64 = 0x100_0000_01b3;
 
 impl KeyFragments {
-    /// The runs of `key`: of its secret and its 32 hex digits when it has
-    /// the shape `ITG.<32 hex>.<secret>`, else of the whole key.
+    /// The runs of `key`: of its secret when it has the shape
+    /// `ITG.<32 hex>.<secret>`, else of the whole key.
     pub(crate) fn new(key: &str) -> Self {
         let key = key.to_ascii_lowercase();
         let parts: Vec<Vec<u8>> = match key.split_once('.') {
@@ -42,7 +44,7 @@ impl KeyFragments {
                         && hex.bytes().all(|b| b.is_ascii_hexdigit())
                         && !secret.is_empty() =>
                 {
-                    vec![secret.as_bytes().to_vec(), hex.as_bytes().to_vec()]
+                    vec![secret.as_bytes().to_vec()]
                 }
                 _ => vec![key.as_bytes().to_vec()],
             },
@@ -229,13 +231,17 @@ mod tests {
             "x=%53up3rS3cretK3y",
             "x=%2553up3rS3cretK3y",
             r"Sup3rS3\u0063retK3y",
-            "hex 89abcdef0123",
             "3RS3CRETK3YV",
         ] {
             assert!(f.found_in(text), "{text}");
             assert_eq!(f.scrub(text), WITHHELD);
         }
-        for text in ["Sup3rS3cret", "ITG.0123456789a", "nothing", ""] {
+        for text in [
+            "Sup3rS3cret",
+            "ITG.0123456789abcdef0123456789abcdef.*****",
+            "nothing",
+            "",
+        ] {
             assert!(!f.found_in(text), "{text}");
             assert_eq!(f.scrub(text), text);
         }
