@@ -36,11 +36,16 @@ pub fn load() -> Result<Demo> {
 
 /// The demo's activity log (30 days of `fetch-usage` output), attributed to
 /// the demo keys.
-pub fn usage(inventory: &mut Inventory, policy: &ValidPolicy) -> Result<UsageEvidence> {
+pub fn usage(
+    inventory: &mut Inventory,
+    policy: &ValidPolicy,
+    as_of: DateTime<Utc>,
+) -> Result<UsageEvidence> {
     crate::usage::attribute(
         inventory,
         policy,
         [("demo:activity.jsonl".to_string(), ACTIVITY)],
         &keyaudit_ingest::UsageOptions::default(),
+        as_of,
     )
 }

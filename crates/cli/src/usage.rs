@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
 use keyaudit_ingest::{
     ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
@@ -16,12 +17,14 @@ use crate::cli::AuditArgs;
 use crate::commands::fetch_usage;
 
 /// Reads every usage source `args` names (files, and a fetch with
-/// `--fetch-usage`); `None` when there are none. Full keys found in them are
-/// added to the inventory's exposures.
+/// `--fetch-usage`), attributed for an audit as of `as_of` (a later event
+/// is never a last use); `None` when there are none. Full keys found in
+/// them are added to the inventory's exposures.
 pub fn gather(
     args: &AuditArgs,
     inventory: &mut Inventory,
     policy: &ValidPolicy,
+    as_of: DateTime<Utc>,
 ) -> Result<Option<UsageEvidence>> {
     if args.usage.is_empty() && !args.fetch_usage {
         return Ok(None);
@@ -35,7 +38,7 @@ pub fn gather(
             .transpose()?,
         allow_partial: args.allow_partial,
     };
-    let attribution = Attribution::new(inventory, policy);
+    let attribution = Attribution::new(inventory, policy).as_of(as_of);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
         tally: attribution.tally(),
@@ -92,15 +95,16 @@ fn parallel_options() -> ParallelOptions {
     options
 }
 
-/// Streams each `(name, reader)` source through the policy's attribution,
-/// sequentially (stdin-like sources and the embedded demo).
+/// Streams each `(name, reader)` source through the policy's attribution
+/// as of `as_of`, sequentially (stdin-like sources and the embedded demo).
 pub fn attribute<R: BufRead>(
     inventory: &mut Inventory,
     policy: &ValidPolicy,
     sources: impl IntoIterator<Item = (String, R)>,
     options: &UsageOptions,
+    as_of: DateTime<Utc>,
 ) -> Result<UsageEvidence> {
-    let attribution = Attribution::new(inventory, policy);
+    let attribution = Attribution::new(inventory, policy).as_of(as_of);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
         tally: attribution.tally(),

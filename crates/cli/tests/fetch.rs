@@ -679,3 +679,51 @@ fn an_endless_key_file_is_refused_in_bounded_memory() {
         .stderr(predicate::str::contains("longer than 4096 bytes"));
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn an_event_after_the_as_of_in_any_usage_file_is_never_a_last_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("keys.csv");
+    fs::write(
+        &inventory,
+        "Name,Key,Created\nHaloPSA,ITG.45df64a0dd9df8a7a79dc4382927a045.*****,2026-01-01\n",
+    )
+    .unwrap();
+    let usage = dir.path().join("usage.jsonl");
+    fs::write(
+        &usage,
+        "{\"schema\":\"keyaudit.usage/v1\",\"source\":\"itglue-api\",\"base_url\":\"https://api.itglue.com\",\"window\":{\"start\":\"2026-08-01T00:00:00Z\",\"end\":\"2026-11-01T00:00:00Z\"},\"complete\":true,\"events\":2}\n\
+         {\"id\":\"1\",\"type\":\"logs\",\"attributes\":{\"created-at\":\"2026-08-10T10:00:00.000Z\",\"user-agent\":\"HaloPSA/2.1\"}}\n\
+         {\"id\":\"2\",\"type\":\"logs\",\"attributes\":{\"created-at\":\"9999-12-31T23:59:59.000Z\",\"user-agent\":\"HaloPSA/2.1\"}}\n",
+    )
+    .unwrap();
+    let output = keyaudit()
+        .args([
+            "audit",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "-i",
+        ])
+        .arg(&inventory)
+        .arg("-u")
+        .arg(&usage)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let key = &report["keys"][0];
+    assert_eq!(key["last_used_at"], "2026-08-10T10:00:00Z", "{key}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "idle-key"),
+        "{report}"
+    );
+}

@@ -26,9 +26,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
 
     let mut inventory = inventory;
     let evidence = if args.demo {
-        Some(demo::usage(&mut inventory, &policy)?)
+        Some(demo::usage(&mut inventory, &policy, as_of)?)
     } else {
-        usage::gather(&args, &mut inventory, &policy)?
+        usage::gather(&args, &mut inventory, &policy, as_of)?
     };
     let mut report = audit(
         &AuditInput {
