@@ -228,13 +228,18 @@ pub struct FetchArgs {
     )]
     pub max_requests_per_5min: u32,
 
-    /// Retries of a request after a server error, a timeout or a connection error.
+    /// Retries of a request after HTTP 429 (too many requests), a server
+    /// error, a timeout or a connection error.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub retries: u32,
 
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+
+    /// The longest the whole fetch may take, waits included, in seconds.
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+    pub max_time: u64,
 
     /// Log every request (method, path and query, status, duration) on stderr.
     #[arg(long, short = 'v')]

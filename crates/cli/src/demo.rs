@@ -43,11 +43,13 @@ pub fn usage(
     inventory: &mut Inventory,
     policy: &ValidPolicy,
     options: &keyaudit_ingest::UsageOptions,
+    as_of: DateTime<Utc>,
 ) -> Result<UsageEvidence> {
     crate::usage::attribute(
         inventory,
         policy,
         [("demo:activity.jsonl".to_string(), ACTIVITY)],
         options,
+        as_of,
     )
 }

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use keyaudit_engine::{Attribution, UsageEvidence, ValidPolicy};
 use keyaudit_ingest::{
     ParallelOptions, UsageOptions, parse_timezone, parse_usage_window, read_usage,
@@ -35,7 +36,8 @@ pub fn fetched_name(fetch: &FetchArgs) -> String {
 }
 
 /// Reads the usage files, in order, then the activity logs fetched with
-/// `fetch` (`--fetch-usage`); `None` when there are none. Full keys found
+/// `fetch` (`--fetch-usage`), attributed for an audit as of `as_of` (a later
+/// event is never a last use); `None` when there are none. Full keys found
 /// in them are added to the inventory's exposures.
 pub fn gather(
     files: &[PathBuf],
@@ -43,11 +45,12 @@ pub fn gather(
     options: &UsageOptions,
     inventory: &mut Inventory,
     policy: &ValidPolicy,
+    as_of: DateTime<Utc>,
 ) -> Result<Option<UsageEvidence>> {
     if files.is_empty() && fetch.is_none() {
         return Ok(None);
     }
-    let attribution = Attribution::new(inventory, policy);
+    let attribution = Attribution::new(inventory, policy).as_of(as_of);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
         tally: attribution.tally(),
@@ -72,7 +75,7 @@ pub fn gather(
         // The fetched file lives in a folder removed at the end of this block.
         let dir = tempfile::tempdir().context("cannot create a folder for the fetched logs")?;
         let path = dir.path().join("usage.jsonl");
-        fetch_usage::fetch_to_file(fetch, &path)?;
+        fetch_usage::fetch_to_file(fetch, &path, options.allow_partial)?;
         let file = File::open(&path).context("cannot read the fetched logs")?;
         attribute_into(
             &attribution,
@@ -116,15 +119,16 @@ pub fn parallel_options() -> ParallelOptions {
     options
 }
 
-/// Streams each `(name, reader)` source through the policy's attribution,
-/// sequentially (stdin-like sources and the embedded demo).
+/// Streams each `(name, reader)` source through the policy's attribution
+/// as of `as_of`, sequentially (stdin-like sources and the embedded demo).
 pub fn attribute<R: BufRead>(
     inventory: &mut Inventory,
     policy: &ValidPolicy,
     sources: impl IntoIterator<Item = (String, R)>,
     options: &UsageOptions,
+    as_of: DateTime<Utc>,
 ) -> Result<UsageEvidence> {
-    let attribution = Attribution::new(inventory, policy);
+    let attribution = Attribution::new(inventory, policy).as_of(as_of);
     let mut evidence = UsageEvidence {
         sources: Vec::new(),
         tally: attribution.tally(),

@@ -136,6 +136,8 @@ pub struct Attribution {
     actors: HashMap<Box<str>, Owners>,
     /// Default name bindings.
     names: Option<NameIndex>,
+    /// Events after it count, but are never a key's last use.
+    as_of: Option<DateTime<Utc>>,
     /// How many values each per-thread cache holds.
     cache_capacity: Capacity,
     /// Caches of tallies merged with [`Attribution::merge`], for the next
@@ -222,6 +224,7 @@ impl Attribution {
         let ips = IpIndex::new(ips, |owners| Owners::new(owners, IP, &bindings));
         Self {
             key_count: keys.len(),
+            as_of: None,
             cache_capacity: Capacity::for_size(keys.len(), bindings.len()),
             spare: Mutex::new(Vec::new()),
             user_agents: GlobIndex::new(user_agents),
@@ -231,6 +234,15 @@ impl Attribution {
             names: NameIndex::new(defaults),
             bindings,
         }
+    }
+
+    /// The attribution for an audit as of `as_of`: an event after it is
+    /// attributed and counted as usual, and counted in
+    /// [`UsageTally::after_as_of`], but is never a key's last use (a
+    /// year-9999 event would otherwise hide the key's idleness).
+    pub fn as_of(mut self, as_of: DateTime<Utc>) -> Self {
+        self.as_of = Some(as_of);
+        self
     }
 
     /// Number of keys (the inventory's), the length of every tally.
@@ -287,6 +299,8 @@ impl Attribution {
         then: impl FnOnce(&[u32]) -> R,
     ) -> R {
         tally.events += 1;
+        let late = self.as_of.is_some_and(|as_of| event.created_at > as_of);
+        tally.after_as_of += u64::from(late);
         if tally.keys.len() < self.key_count {
             tally.keys.resize(self.key_count, KeyTally::default());
         }
@@ -401,7 +415,7 @@ impl Attribution {
             if let Some(key) = tally.keys.get_mut(k as usize) {
                 key.events += 1;
                 key.password_events += u64::from(password);
-                if key.last_event_at.is_none_or(|t| t < event.created_at) {
+                if !late && key.last_event_at.is_none_or(|t| t < event.created_at) {
                     key.last_event_at = Some(event.created_at);
                 }
             }
@@ -666,6 +680,7 @@ impl Marks {
 pub struct UsageTally {
     keys: Vec<KeyTally>,
     events: u64,
+    after_as_of: u64,
     attributed: u64,
     ambiguous: u64,
     unattributed: u64,
@@ -678,6 +693,7 @@ impl PartialEq for UsageTally {
     fn eq(&self, other: &Self) -> bool {
         self.keys == other.keys
             && self.events == other.events
+            && self.after_as_of == other.after_as_of
             && self.attributed == other.attributed
             && self.ambiguous == other.ambiguous
             && self.unattributed == other.unattributed
@@ -715,6 +731,7 @@ impl UsageTally {
             mine.last_event_at = mine.last_event_at.max(theirs.last_event_at);
         }
         self.events += other.events;
+        self.after_as_of += other.after_as_of;
         self.attributed += other.attributed;
         self.ambiguous += other.ambiguous;
         self.unattributed += other.unattributed;
@@ -725,6 +742,12 @@ impl UsageTally {
     /// Events observed.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Events dated after the as-of time of the [`Attribution`] (see
+    /// [`Attribution::as_of`]): none of them is a key's last use.
+    pub fn after_as_of(&self) -> u64 {
+        self.after_as_of
     }
 
     /// Events attributed to at least one key.

@@ -99,6 +99,7 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
     diagnostics.extend(rules::policy_diagnostics(policy, keys));
     diagnostics.extend(mutes.finish());
     diagnostics.extend(usage::window_notes(sources, window, &left_out));
+    diagnostics.extend(usage::late_events(input, as_of));
     diagnostics.sort();
     diagnostics.dedup();
 

@@ -8,8 +8,11 @@
 //! a key: exactly one state per key, so at most one of them fires.
 //!
 //! The last use is the later of the inventory's and the latest attributed
-//! event (the inventory wins a tie). Events attributed to a key the
-//! inventory says was never used prove it was used.
+//! event (the inventory wins a tie). An event after the as-of time is never
+//! a last use (the tally keeps the latest event up to the as-of when the
+//! attribution knows it, [`crate::Attribution::as_of`]; a later one is
+//! ignored here in any case). Events attributed to a key the inventory says
+//! was never used prove it was used.
 //!
 //! The coverage window comes from the usage sources' windows (sources
 //! without one are left out): windows that overlap or touch are joined, and
@@ -134,9 +137,10 @@ impl UsageView {
         }
     }
 
-    /// Adds the attributed events: the later of the two last uses wins.
-    fn with_activity(mut self, activity: Activity) -> Self {
-        if let Some(at) = activity.last_event_at {
+    /// Adds the attributed events: the later of the two last uses wins; an
+    /// event after `as_of` is not a last use.
+    fn with_activity(mut self, activity: Activity, as_of: DateTime<Utc>) -> Self {
+        if let Some(at) = activity.last_event_at.filter(|at| *at <= as_of) {
             if self.last_used.is_none_or(|inventory| at > inventory) {
                 self.last_used = Some(at);
                 self.source = Some(LastUsedSource::ActivityLog);
@@ -267,6 +271,22 @@ pub(crate) fn window_notes(
         .collect()
 }
 
+/// A warning when usage events are dated after the as-of time: they count
+/// as events, never as a key's last use.
+pub(crate) fn late_events(input: &AuditInput<'_>, as_of: DateTime<Utc>) -> Option<Diagnostic> {
+    let late = input.usage?.tally.after_as_of();
+    (late > 0).then(|| {
+        Diagnostic::warning(
+            format!(
+                "{late} usage event(s) are dated after the audit's as-of time {}: they count as \
+                 events, but none is taken as a key's last use",
+                as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            None,
+        )
+    })
+}
+
 /// One usage view per inventory key, in inventory order.
 pub(crate) fn views(
     input: &AuditInput<'_>,
@@ -283,11 +303,14 @@ pub(crate) fn views(
             let mut view = UsageView::from_inventory(key);
             if let Some(usage) = input.usage {
                 let activity = usage.tally.key_activity(i);
-                view = view.with_activity(Activity {
-                    events: activity.events,
-                    password_events: activity.password_events,
-                    last_event_at: activity.last_event_at,
-                });
+                view = view.with_activity(
+                    Activity {
+                        events: activity.events,
+                        password_events: activity.password_events,
+                        last_event_at: activity.last_event_at,
+                    },
+                    as_of,
+                );
                 view.window = window;
             }
             view.state = view.judge(key, warn_after_days, as_of);

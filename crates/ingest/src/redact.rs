@@ -4,6 +4,12 @@
 //! as the longest run of `[A-Za-z0-9_\-+/=]` after the second dot; a run of 8
 //! or more such characters makes a full key. A masked key (`ITG.<hex>.*****`)
 //! is not a full key: `*` is not a secret character.
+//!
+//! A key broken by an invisible character (a soft hyphen, a zero-width
+//! space, joiner or non-joiner, a word joiner, a byte-order mark) or a line
+//! break, as a word processor or a wrapped e-mail leaves it, is still a
+//! full key: such characters are skipped when looking for one, and masked
+//! with it.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -80,8 +86,14 @@ pub(crate) fn is_secret_char(c: char) -> bool {
 /// no full key, so that the regex of [`find_secrets`] runs only on the rare
 /// texts that may. A full key has `ITG` (any case), a dot, 32 hex digits and
 /// another dot: the check looks at each dot for `ITG` before it and a dot 33
-/// bytes after it.
+/// bytes after it. A text holding one of the characters a key may be broken
+/// by ([`filler_len`]) is checked again without them.
 pub(crate) fn may_contain_full_key(bytes: &[u8]) -> bool {
+    key_shaped(bytes) || (has_filler(bytes) && key_shaped(&strip_fillers(bytes).0))
+}
+
+/// The dot test of [`may_contain_full_key`], on text without fillers.
+fn key_shaped(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'.', bytes).any(|dot| {
         dot >= 3
             && bytes
@@ -91,13 +103,77 @@ pub(crate) fn may_contain_full_key(bytes: &[u8]) -> bool {
     })
 }
 
-/// Finds every full key in `text` without changing it.
+/// The length of the character at `bytes[at..]` when it is one a key may be
+/// broken by: CR, LF, U+00AD (soft hyphen), U+200B–U+200D (zero-width
+/// space, non-joiner, joiner), U+2060 (word joiner), U+FEFF (byte-order
+/// mark); else 0.
+#[inline]
+fn filler_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at..).unwrap_or_default() {
+        [b'\r' | b'\n', ..] => 1,
+        [0xC2, 0xAD, ..] => 2,
+        [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => 3,
+        _ => 0,
+    }
+}
+
+/// True when `bytes` holds a character a key may be broken by: `memchr`
+/// scans for their first bytes (vectorised), so that ordinary text passes
+/// quickly; only a text holding one is looked at closely.
+#[inline]
+pub(crate) fn has_filler(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'\n', b'\r', bytes).is_some()
+        || memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes).any(|at| filler_len(bytes, at) > 0)
+}
+
+/// `bytes` without the characters a key may be broken by, and for each byte
+/// kept its offset in `bytes`.
+fn strip_fillers(bytes: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut offsets = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match filler_len(bytes, at) {
+            0 => {
+                kept.push(bytes[at]);
+                offsets.push(at);
+                at += 1;
+            }
+            n => at += n,
+        }
+    }
+    (kept, offsets)
+}
+
+/// Finds every full key in `text` without changing it, also when
+/// characters a key may be broken by ([`filler_len`]) lie inside it: the
+/// range found then spans them.
 ///
 /// Two keys written back to back (`ITG.<hex>.<secret>ITG.<hex>.<secret>`)
 /// are two keys: a secret stops before the `ITG` of a following
 /// `ITG.<32 hex>`, which the pattern alone would swallow, leaving the second
 /// secret unredacted.
 pub(crate) fn find_secrets(text: &str) -> Vec<FoundSecret> {
+    if !has_filler(text.as_bytes()) {
+        return find_plain_secrets(text);
+    }
+    let (kept, offsets) = strip_fillers(text.as_bytes());
+    // Only whole characters were removed: the rest is still UTF-8.
+    let Ok(stripped) = String::from_utf8(kept) else {
+        return find_plain_secrets(text);
+    };
+    let mut found = find_plain_secrets(&stripped);
+    for secret in &mut found {
+        // A key starts and ends with ASCII: its last byte ends a character.
+        let start = offsets[secret.range.start];
+        let end = offsets[secret.range.end - 1] + 1;
+        secret.range = start..end;
+    }
+    found
+}
+
+/// [`find_secrets`] in text without fillers.
+fn find_plain_secrets(text: &str) -> Vec<FoundSecret> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(caps) = FULL_KEY.captures_at(text, at) {
@@ -138,6 +214,10 @@ fn followed_by_fingerprint(text: &str, end: usize) -> bool {
 /// recognise as a full key: a long token, or anything after `ITG.<hex>.`.
 /// Such values are never echoed in messages.
 pub(crate) fn may_hold_secret(text: &str) -> bool {
+    if has_filler(text.as_bytes()) {
+        let (kept, _) = strip_fillers(text.as_bytes());
+        return may_hold_secret(&String::from_utf8_lossy(&kept));
+    }
     static AFTER_FINGERPRINT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i:ITG)\.[0-9A-Fa-f]*\.[^*…\s]").expect("the pattern is valid")
     });
@@ -238,6 +318,36 @@ mod tests {
             if !find_secrets(&text).is_empty() {
                 proptest::prop_assert!(may_contain_full_key(text.as_bytes()));
             }
+        }
+    }
+
+    #[test]
+    fn keys_broken_by_invisible_characters_or_line_breaks_are_found() {
+        let secret = "S3cr3tS3cr3tV4lue";
+        for filler in [
+            "\u{AD}", "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\n", "\r\n",
+        ] {
+            for at in [1, 3, 4, 20, 37, 42] {
+                let key = format!("ITG.{HEX}.{secret}");
+                let broken = format!("{}{filler}{}", &key[..at], &key[at..]);
+                let text = format!("note: {broken} (old)");
+                assert!(may_contain_full_key(text.as_bytes()), "{text:?}");
+                let (clean, found) = redact_secrets(&text);
+                assert_eq!(found.len(), 1, "{text:?}");
+                assert_eq!(found[0].fingerprint.as_str(), format!("ITG.{HEX}"));
+                assert_eq!(&text[found[0].range.clone()], broken, "{text:?}");
+                assert_eq!(clean, format!("note: ITG.{HEX}.***** (old)"), "{text:?}");
+                assert!(may_hold_secret(&broken), "{broken:?}");
+            }
+        }
+        // Fillers in ordinary text change nothing.
+        for text in [
+            "a\u{AD}b\nc",
+            "caf\u{E9} \u{2019}quoted\u{2019}",
+            "ITG.\u{200B}abc.def",
+        ] {
+            assert!(!may_contain_full_key(text.as_bytes()), "{text:?}");
+            assert!(matches!(redact_secrets(text).0, Cow::Borrowed(_)));
         }
     }
 

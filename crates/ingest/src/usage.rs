@@ -165,7 +165,7 @@ use keyaudit_model::{
 
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::{may_contain_full_key, redact_secrets};
+use crate::redact::{has_filler, may_contain_full_key, redact_secrets};
 
 mod csv_export;
 mod detect;
@@ -625,7 +625,9 @@ pub(crate) fn may_hold_key(bytes: &[u8]) -> bool {
         };
         at = from + 64;
     }
-    paired && may_contain_full_key(bytes)
+    // Unpaired dots may still be a key broken by an invisible character or
+    // a line break: the full check looks for those.
+    (paired || has_filler(bytes)) && may_contain_full_key(bytes)
 }
 
 /// True when `a[i]` and `b[i]` are both `.` for some `i`.

@@ -186,19 +186,24 @@ pub struct FetchConfig {
     /// The window the request limit applies to (default 300 s; shorter in
     /// tests).
     pub rate_window: Duration,
-    /// Retries of one request after a 5xx, a timeout or a connection error
-    /// (default 5).
+    /// Retries of one request after a 429, a 5xx, a timeout or a connection
+    /// error (default 5).
     pub retries: u32,
-    /// Retries of one request answered HTTP 429 (default 20).
-    pub rate_limit_retries: u32,
     /// The timeout of one request, body included (default 30 s).
     pub timeout: Duration,
+    /// The longest the whole fetch may take, waits included (default 30
+    /// min): a wait that would end past it ends the fetch at once.
+    pub max_time: Duration,
+    /// The largest body read for one page (default 8 MiB; a page of 1000
+    /// events is well under 1 MiB).
+    pub max_body_bytes: u64,
     /// The first backoff delay; it doubles with each retry, with jitter
     /// (default 1 s).
     pub backoff_base: Duration,
     /// The longest backoff delay (default 60 s).
     pub backoff_max: Duration,
-    /// The longest wait a `Retry-After` header can impose (default 15 min).
+    /// The longest wait a `Retry-After` header can ask for (default 300 s,
+    /// IT Glue's rate-limit window): a longer one ends the fetch at once.
     pub retry_after_max: Duration,
     /// `page[size]` (default and maximum 1000).
     pub page_size: u32,
@@ -209,8 +214,9 @@ pub struct FetchConfig {
 }
 
 impl FetchConfig {
-    /// A configuration with the defaults, after checking `base_url` (http or
-    /// https, no user name, password, query or fragment) and the window.
+    /// A configuration with the defaults, after checking `base_url` (https,
+    /// or http to a loopback address only; no user name, password, query or
+    /// fragment) and the window.
     pub fn new(base_url: &str, window: TimeRange) -> Result<Self, FetchError> {
         let config = Self {
             base_url: base_url.trim().trim_end_matches('/').to_owned(),
@@ -219,11 +225,12 @@ impl FetchConfig {
             max_requests_per_5min: 3000,
             rate_window: Duration::from_secs(300),
             retries: 5,
-            rate_limit_retries: 20,
             timeout: Duration::from_secs(30),
+            max_time: Duration::from_secs(30 * 60),
+            max_body_bytes: 8 << 20,
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
-            retry_after_max: Duration::from_secs(15 * 60),
+            retry_after_max: Duration::from_secs(300),
             page_size: MAX_PAGE_SIZE,
             max_window: Duration::from_secs(u64::from(MAX_WINDOW_DAYS) * 86_400 - 1),
         };
@@ -253,6 +260,12 @@ impl FetchConfig {
         if self.timeout.is_zero() {
             return invalid("timeout", "must be longer than zero");
         }
+        if self.max_time.is_zero() {
+            return invalid("time limit", "must be longer than zero");
+        }
+        if self.max_body_bytes == 0 {
+            return invalid("body size limit", "must be at least one byte");
+        }
         if self.page_size == 0 || self.page_size > MAX_PAGE_SIZE {
             return invalid("page size", "must be between 1 and 1000");
         }
@@ -269,10 +282,19 @@ impl FetchConfig {
             reason: reason.into(),
         };
         let url = Url::parse(&self.base_url).map_err(|e| bad(&e.to_string()))?;
-        if url.scheme() != "https" && url.scheme() != "http" {
-            return Err(bad(
-                "the scheme must be https (or http for a local test server)",
-            ));
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(bad(
+                    "https is required: plain http would send the API key across the network in clear text (http is accepted only for a loopback address such as 127.0.0.1 or localhost, e.g. a local test server)",
+                ));
+            }
+            _ => {
+                return Err(bad(
+                    "the scheme must be https (or http to a loopback address, for a local test server)",
+                ));
+            }
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(bad(
@@ -294,6 +316,21 @@ impl FetchConfig {
     /// The base URL as written in the JSONL header.
     pub(crate) fn header_base_url(&self) -> String {
         self.base_url.trim_end_matches('/').to_owned()
+    }
+}
+
+/// True when the URL's host is `localhost` or a loopback address.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
     }
 }
 
@@ -353,6 +390,23 @@ mod tests {
         let e = FetchConfig::new("https://user:hunter2@example.test", w).unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(FetchConfig::new("ftp://example.test", w).is_err());
+        for loopback in [
+            "http://localhost:1",
+            "http://[::1]:8080",
+            "http://127.1.2.3",
+        ] {
+            assert!(FetchConfig::new(loopback, w).is_ok(), "{loopback}");
+        }
+        for remote in [
+            "http://example.test",
+            "http://api.itglue.com",
+            "http://10.0.0.1:8080",
+            "http://localhost.example.test",
+        ] {
+            let e = FetchConfig::new(remote, w).unwrap_err();
+            assert!(e.is_usage_error());
+            assert!(e.to_string().contains("https is required"), "{e}");
+        }
         assert!(FetchConfig::new("https://example.test/?a=b", w).is_err());
         assert!(FetchConfig::new("not a url", w).is_err());
     }

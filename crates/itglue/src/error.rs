@@ -23,6 +23,16 @@ pub enum FetchError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The key file's first line is longer than a key can be.
+    #[error(
+        "the API key file {path} does not start with a key: its first line is longer than {limit} bytes (the file should hold the key alone, on its first line)"
+    )]
+    KeyFileLine {
+        /// The file.
+        path: PathBuf,
+        /// The most bytes read.
+        limit: usize,
+    },
     /// The key is empty.
     #[error("the IT Glue API key from {origin} is empty")]
     EmptyKey {
@@ -101,6 +111,40 @@ pub enum FetchError {
         /// Requests made for this page.
         attempts: u32,
     },
+    /// IT Glue answered 429 with a `Retry-After` longer than keyaudit waits.
+    #[error(
+        "IT Glue asked to wait {wait} before the next request (HTTP 429 to GET {url}, Retry-After), longer than {limit}: the fetch stops here; try again later"
+    )]
+    RetryAfterTooLong {
+        /// The URL requested.
+        url: String,
+        /// The wait asked for, e.g. `27 h`.
+        wait: String,
+        /// What keyaudit waits at most, e.g. `the rate-limit window of 5 min`.
+        limit: String,
+    },
+    /// The fetch did not finish within its time limit.
+    #[error(
+        "the fetch did not finish within its time limit of {limit}{detail}: the fetch stops here"
+    )]
+    OutOfTime {
+        /// The limit, e.g. `30 min`.
+        limit: String,
+        /// What was going on, e.g. `; IT Glue asked to wait 4 min more`.
+        detail: String,
+    },
+    /// An answer's body was larger than a page can be.
+    #[error(
+        "IT Glue's answer (HTTP {status}) to GET {url} is larger than the limit of {limit} for one page (a page of 1000 events is well under 1 MiB): reading stopped there"
+    )]
+    BodyTooLarge {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The limit, e.g. `8 MiB`.
+        limit: String,
+    },
     /// No answer: connection refused or reset, DNS failure, timeout.
     #[error(
         "could not get an answer from IT Glue for GET {url} after {attempts} attempt(s): {reason}; check the network, any proxy, and --region or --base-url"
@@ -115,19 +159,18 @@ pub enum FetchError {
     },
     /// The answer was not the expected JSON:API page, twice.
     #[error(
-        "IT Glue's answer (HTTP {status}) to GET {url} is not the expected JSON:API page ({reason}; attempt {attempts}); it begins with: {first_bytes}"
+        "IT Glue's answer to GET {url} is not the expected JSON:API page ({reason}; attempt {attempts}); the answer: {summary}"
     )]
     BadBody {
         /// The URL requested.
         url: String,
         /// Requests made for this page so far.
         attempts: u32,
-        /// The HTTP status of the answer.
-        status: u16,
-        /// Why it could not be read.
+        /// Why it could not be read (nothing of the key in it).
         reason: String,
-        /// The first bytes of the body, quoted (the key, if echoed, hidden).
-        first_bytes: String,
+        /// What the answer was: status, size and content type; its body is
+        /// never quoted.
+        summary: String,
     },
     /// Writing the output failed.
     #[error("cannot write {path}: {source}")]
@@ -152,6 +195,7 @@ impl FetchError {
             self,
             FetchError::MissingKey { .. }
                 | FetchError::KeyFile { .. }
+                | FetchError::KeyFileLine { .. }
                 | FetchError::EmptyKey { .. }
                 | FetchError::InvalidKey { .. }
                 | FetchError::InvalidBaseUrl { .. }

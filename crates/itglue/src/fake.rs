@@ -148,6 +148,9 @@ pub struct FakeConfig {
     pub max_pages: u32,
     /// Leave `total-count` (and `total-pages`) out of `meta`.
     pub omit_total_count: bool,
+    /// Serve page 1's events on every page, always with a next page (and
+    /// no `total-count`): a server that never runs out of pages.
+    pub endless_pages: bool,
 }
 
 impl FakeConfig {
@@ -164,6 +167,7 @@ impl FakeConfig {
             max_page_size: 1000,
             max_pages: 5,
             omit_total_count: false,
+            endless_pages: false,
         }
     }
 }
@@ -186,6 +190,18 @@ pub enum Fault {
     NotJson,
     /// HTTP 200 with a text body that repeats the `x-api-key` received.
     EchoKey,
+    /// This answer, as given: status, `Content-Type` and body.
+    Reply {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header's value.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
+    /// HTTP 200 with a body that never ends (streamed until the client
+    /// goes away).
+    EndlessBody,
 }
 
 /// One request as the fake server saw it.

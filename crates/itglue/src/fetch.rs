@@ -2,7 +2,8 @@
 //! the dense ones, fetching concurrently, de-duplicating.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -76,6 +77,8 @@ pub struct ProgressSnapshot {
     pub requests: u64,
     /// Requests repeated after a 429, 5xx, timeout, connection error or bad body.
     pub retries: u64,
+    /// While IT Glue's HTTP 429 holds every request back: how much longer.
+    pub waiting: Option<std::time::Duration>,
 }
 
 /// Receives progress during a fetch (e.g. a progress bar). Any
@@ -115,10 +118,23 @@ pub struct FetchReport {
     /// Events received twice (at a boundary second shared by two windows,
     /// or on two pages) and delivered once.
     pub duplicates: u64,
-    /// False when some second held more events than 5 pages: those windows
-    /// are in [`FetchReport::incomplete_windows`].
+    /// Of [`FetchReport::duplicates`], those whose content differed from
+    /// the first one received (which is the one delivered).
+    pub conflicting: u64,
+    /// Events dropped because their `created-at` lies outside the window
+    /// they were asked for (a server bug: a year-9999 event, say).
+    pub outside_window: u64,
+    /// Events in which some text held part of the API key used for the
+    /// fetch: [`write_usage_jsonl`](crate::write_usage_jsonl) withholds
+    /// that text from the file (always 0 from [`fetch_logs`], which hands
+    /// records over as received).
+    pub withheld: u64,
+    /// False when a window that cannot be split (one second) held more
+    /// than 5 pages of events: the fetch stopped there, at once, and lacks
+    /// that window's other events and those of every window not yet
+    /// fetched. The window is in [`FetchReport::incomplete_windows`].
     pub complete: bool,
-    /// The windows of which only the first 5 pages could be fetched.
+    /// The window that stopped an incomplete fetch.
     pub incomplete_windows: Vec<TimeRange>,
 }
 
@@ -135,9 +151,17 @@ enum Outcome {
 /// one [`LogBatch`] per window, each log id once.
 ///
 /// Fails at the first error that retries could not overcome (the windows in
-/// flight are abandoned) or at the first error of `sink`. An incomplete fetch
-/// (a second holding more than 5 pages of events) is not an error: see
-/// [`FetchReport::complete`].
+/// flight are abandoned), at the first error of `sink`, or when the fetch
+/// would outlast [`FetchConfig::max_time`]. An incomplete fetch (a second
+/// holding more than 5 pages of events) stops at once but is not an error:
+/// see [`FetchReport::complete`].
+///
+/// Events outside the window they were asked for are dropped and counted
+/// ([`FetchReport::outside_window`]); a log id received again is delivered
+/// once, the first content received winning
+/// ([`FetchReport::conflicting`]). Records are otherwise handed over as
+/// received (whitespace and needless escapes removed): they may hold
+/// anything the server sent, the API key included.
 pub async fn fetch_logs<F>(
     key: &ApiKey,
     config: &FetchConfig,
@@ -155,7 +179,7 @@ where
             .collect();
     let mut report = FetchReport::default();
     let mut incomplete = BTreeSet::new();
-    let mut boundary_ids: HashSet<String> = HashSet::new();
+    let mut seen: HashMap<Box<str>, u64> = HashMap::new();
     let tracker = Tracker {
         client: &client,
         progress,
@@ -163,6 +187,7 @@ where
         windows_done: AtomicU64::new(0),
         windows_total: AtomicU64::new(queue.len() as u64),
         events: AtomicU64::new(0),
+        outside_window: AtomicU64::new(0),
     };
     let mut in_flight = FuturesUnordered::new();
     loop {
@@ -172,7 +197,10 @@ where
             };
             in_flight.push(fetch_window(&tracker, window));
         }
-        let Some(done) = in_flight.next().await else {
+        let next = tokio::time::timeout_at(client.deadline, in_flight.next())
+            .await
+            .map_err(|_| client.out_of_time(String::new()))?;
+        let Some(done) = next else {
             break;
         };
         let (window, outcome) = done?;
@@ -184,23 +212,30 @@ where
                 queue.extend(halves.map(Reverse));
             }
             Outcome::Logs { mut logs, complete } => {
-                if !complete {
-                    tracing::warn!(window = %window, "more than {MAX_PAGES} pages of events in one second: only the first {MAX_PAGES} pages were fetched");
-                    incomplete.insert(window);
-                }
-                report.duplicates += dedupe(&window, &mut logs, &mut boundary_ids);
+                let (duplicates, conflicting) = dedupe(&mut logs, &mut seen);
+                report.duplicates += duplicates;
+                report.conflicting += conflicting;
                 report.events += logs.len() as u64;
                 tracker.events.store(report.events, AtomicOrdering::Relaxed);
                 sink(LogBatch { window, logs }).map_err(FetchError::Sink)?;
+                if !complete {
+                    tracing::debug!(window = %window, "more than {MAX_PAGES} pages of events in one second: the fetch stops");
+                    incomplete.insert(window);
+                    tracker.windows_done.fetch_add(1, AtomicOrdering::Relaxed);
+                    tracker.report();
+                    break;
+                }
             }
         }
         tracker.windows_done.fetch_add(1, AtomicOrdering::Relaxed);
         tracker.report();
     }
+    drop(in_flight);
     let stats = &client.stats;
     report.requests = stats.requests.load(AtomicOrdering::Relaxed);
     report.retries = stats.retries.load(AtomicOrdering::Relaxed);
     report.rate_limited = stats.rate_limited.load(AtomicOrdering::Relaxed);
+    report.outside_window = tracker.outside_window.load(AtomicOrdering::Relaxed);
     report.complete = incomplete.is_empty();
     report.incomplete_windows = incomplete.into_iter().collect();
     tracing::debug!(
@@ -223,6 +258,7 @@ struct Tracker<'a> {
     windows_done: AtomicU64,
     windows_total: AtomicU64,
     events: AtomicU64,
+    outside_window: AtomicU64,
 }
 
 impl Tracker<'_> {
@@ -234,6 +270,7 @@ impl Tracker<'_> {
             events: load(&self.events),
             requests: load(&self.client.stats.requests),
             retries: load(&self.client.stats.retries),
+            waiting: self.client.paused_for(),
         });
     }
 }
@@ -245,11 +282,21 @@ async fn fetch_window(
 ) -> Result<(TimeRange, Outcome), FetchError> {
     let halves = split(&window);
     let mut logs = Vec::new();
+    let (first, last) = (window.start.timestamp(), window.end.timestamp());
     for number in 1..=MAX_PAGES {
-        let page = tracker.client.get_page(&window, number).await?;
+        let page = tracker
+            .client
+            .get_page(&window, number, &|_| tracker.report())
+            .await?;
         tracker.report();
         let received = page.logs.len() as u64;
-        logs.extend(page.logs);
+        for log in page.logs {
+            if !(first..=last).contains(&log.created_at.timestamp()) {
+                tracker.outside_window.fetch_add(1, AtomicOrdering::Relaxed);
+                continue;
+            }
+            logs.push(log);
+        }
         // Without `meta`, a full page is taken to mean there may be more.
         let more = page.next_page.unwrap_or(received >= tracker.page_size);
         // `total-count` tells on page 1 whether 5 pages (of the size the
@@ -333,31 +380,44 @@ fn split(window: &TimeRange) -> Option<[TimeRange; 2]> {
     }
 }
 
-/// Sorts `logs` and drops those already delivered: repeated within the window
-/// (a page boundary that moved), or delivered by another window sharing a
-/// boundary second. Returns how many were dropped.
+/// Drops the logs whose id was already received (in this window or
+/// another: adjacent windows share a boundary second, and a page boundary
+/// may move), keeping the first received, then sorts the rest by
+/// `created-at`, then id. Returns how many were dropped, and how many of
+/// those differed from the one kept.
 ///
-/// Only two windows' shared boundary second can hold the same event, so only
-/// the ids of events at (or outside) the window's boundary seconds are
-/// remembered across windows.
-fn dedupe(window: &TimeRange, logs: &mut Vec<RawLog>, boundary_ids: &mut HashSet<String>) -> u64 {
+/// Every id received is remembered (with a hash of its content), so that
+/// an id served again at another time is caught too.
+fn dedupe(logs: &mut Vec<RawLog>, seen: &mut HashMap<Box<str>, u64>) -> (u64, u64) {
     let before = logs.len();
+    let mut conflicting = 0;
+    logs.retain(|log| {
+        let content = content_hash(&log.json);
+        match seen.entry(log.id.as_str().into()) {
+            Entry::Vacant(entry) => {
+                entry.insert(content);
+                true
+            }
+            Entry::Occupied(entry) => {
+                conflicting += u64::from(*entry.get() != content);
+                false
+            }
+        }
+    });
     logs.sort_unstable_by(|a, b| {
         a.created_at
             .cmp(&b.created_at)
             .then_with(|| compare_ids(&a.id, &b.id))
     });
-    logs.dedup_by(|a, b| a.id == b.id);
-    let (first, last) = (window.start.timestamp(), window.end.timestamp());
-    logs.retain(|log| {
-        let second = log.created_at.timestamp();
-        if second > first && second < last {
-            true
-        } else {
-            boundary_ids.insert(log.id.clone())
-        }
-    });
-    (before - logs.len()) as u64
+    ((before - logs.len()) as u64, conflicting)
+}
+
+/// A hash of a log's text (the same on every run).
+fn content_hash(json: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    json.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Numeric ids (IT Glue's) in numeric order, before any other id in text
@@ -429,29 +489,29 @@ mod tests {
     }
 
     #[test]
-    fn dedupe_remembers_boundary_ids_only() {
-        let log = |id: &str, at: &str| RawLog::new(id.into(), t(at), "{}".into());
-        let w1 = range("2026-11-01T00:00:00Z", "2026-11-01T00:00:10Z");
-        let w2 = range("2026-11-01T00:00:10Z", "2026-11-01T00:00:20Z");
-        let mut seen = HashSet::new();
+    fn dedupe_keeps_the_first_of_each_id() {
+        let log = |id: &str, at: &str, json: &str| RawLog::new(id.into(), t(at), json.into());
+        let mut seen = HashMap::new();
         let mut a = vec![
-            log("3", "2026-11-01T00:00:10Z"),
-            log("1", "2026-11-01T00:00:05Z"),
-            log("2", "2026-11-01T00:00:10Z"),
-            log("1", "2026-11-01T00:00:05Z"),
+            log("3", "2026-11-01T00:00:10Z", "{3}"),
+            log("1", "2026-11-01T00:00:05Z", "{1}"),
+            log("2", "2026-11-01T00:00:10Z", "{2}"),
+            log("1", "2026-11-01T00:00:05Z", "{1}"),
+            // The same id at another time, with other content.
+            log("2", "2026-11-01T00:00:01Z", "{2 again}"),
         ];
-        assert_eq!(dedupe(&w1, &mut a, &mut seen), 1);
+        assert_eq!(dedupe(&mut a, &mut seen), (2, 1));
         assert_eq!(
             a.iter().map(RawLog::id).collect::<Vec<_>>(),
             ["1", "2", "3"]
         );
         let mut b = vec![
-            log("2", "2026-11-01T00:00:10Z"),
-            log("3", "2026-11-01T00:00:10Z"),
-            log("4", "2026-11-01T00:00:15Z"),
+            log("2", "2026-11-01T00:00:10Z", "{2}"),
+            log("3", "2026-11-01T00:00:10Z", "{3 changed}"),
+            log("4", "2026-11-01T00:00:15Z", "{4}"),
         ];
-        assert_eq!(dedupe(&w2, &mut b, &mut seen), 2);
+        assert_eq!(dedupe(&mut b, &mut seen), (2, 1));
         assert_eq!(b.iter().map(RawLog::id).collect::<Vec<_>>(), ["4"]);
-        assert_eq!(seen.len(), 2);
+        assert_eq!(b[0].json(), "{4}");
     }
 }

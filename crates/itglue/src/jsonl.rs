@@ -25,6 +25,7 @@ use crate::config::{FetchConfig, TimeRange, format_time};
 use crate::error::FetchError;
 use crate::fetch::{FetchReport, LogBatch, Progress, fetch_logs};
 use crate::key::ApiKey;
+use crate::scrub::KeyFragments;
 
 /// The `schema` of keyaudit's usage JSONL.
 pub const USAGE_SCHEMA: &str = "keyaudit.usage/v1";
@@ -104,7 +105,10 @@ impl UsageHeader {
 /// tokens removed), sorted by `created-at`, then id (numeric ids
 /// numerically), each log id once. `redact` masks the full API keys in each
 /// record before it is written; the keys it masked are listed in the header
-/// and returned with the report. Memory stays bounded by the windows in
+/// and returned with the report. Then any string of a record that still
+/// holds part of `key` (12 characters of its secret, in any case, percent-
+/// or JSON-encoded) is withheld: the file never holds the key used
+/// ([`FetchReport::withheld`] counts those records). Memory stays bounded by the windows in
 /// flight: events are spooled to an unnamed temporary file in `path`'s folder
 /// as windows finish, then the header and the windows in time order are
 /// copied to a named temporary file there, which is synced and renamed onto
@@ -134,11 +138,17 @@ pub async fn write_usage_jsonl(
         written: 0,
         segments: Vec::new(),
         redact,
+        fragments: KeyFragments::new(key.expose()),
+        withheld: 0,
     };
-    let report = fetch_logs(key, config, progress, |batch| spool.add(batch)).await?;
+    let mut report = fetch_logs(key, config, progress, |batch| spool.add(batch)).await?;
     let Spool {
-        out, mut segments, ..
+        out,
+        mut segments,
+        withheld,
+        ..
     } = spool;
+    report.withheld = withheld;
     let mut spool = out.into_inner().map_err(|e| io_error(e.into_error()))?;
     segments.sort_by_key(|s| s.window);
     let exposures = exposures(&segments);
@@ -181,6 +191,10 @@ struct Spool<'r> {
     written: u64,
     segments: Vec<Segment>,
     redact: &'r Redact,
+    /// Runs of the key used for the fetch, withheld from the records.
+    fragments: KeyFragments,
+    /// Records in which some text was withheld.
+    withheld: u64,
 }
 
 impl Spool<'_> {
@@ -193,6 +207,15 @@ impl Spool<'_> {
                 let field = field_holding(&json, &fingerprint);
                 masked.push((i as u64, fingerprint, field));
             }
+            // After the full keys are masked: what remains of the key used
+            // is its own, not another key's that shares a run with it.
+            let json = match self.fragments.withhold_in_record(&json) {
+                Some(withheld) => {
+                    self.withheld += 1;
+                    Cow::Owned(withheld)
+                }
+                None => json,
+            };
             self.out.write_all(json.as_bytes())?;
             self.out.write_all(b"\n")?;
             self.written += json.len() as u64 + 1;

@@ -8,6 +8,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::FetchError;
 
+/// The most bytes read from a key file's first line (4 KiB; a key is about
+/// 80 characters).
+pub const MAX_KEY_FILE_LINE: usize = 4096;
+
 /// An IT Glue API key.
 ///
 /// The value is zeroed when dropped, is sent only as the `x-api-key` header
@@ -48,18 +52,35 @@ impl ApiKey {
         }
     }
 
-    /// The key in the file at `path` (surrounding whitespace and the final
-    /// newline are ignored).
+    /// The key on the first line of the file at `path` (surrounding
+    /// whitespace ignored; what follows the first line is never read). At
+    /// most [`MAX_KEY_FILE_LINE`] bytes are read: a longer first line (a
+    /// device such as `/dev/zero`, a file that is not a key file) is refused.
     pub fn from_file(path: &Path) -> Result<Self, FetchError> {
         let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| FetchError::KeyFile {
+        let file_error = |source| FetchError::KeyFile {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(file_error)?;
+        let mut line = Vec::new();
+        let limit = MAX_KEY_FILE_LINE as u64 + 1;
+        let read = std::io::BufRead::read_until(
+            &mut std::io::BufReader::new(std::io::Read::take(file, limit)),
+            b'\n',
+            &mut line,
+        );
         // Held as a secret at once so that the buffer is zeroed on drop.
-        let text = SecretString::from(String::from_utf8_lossy(&bytes).into_owned());
-        let mut bytes = bytes;
-        secrecy::zeroize::Zeroize::zeroize(&mut bytes);
+        let text = SecretString::from(String::from_utf8_lossy(&line).into_owned());
+        let too_long = line.len() > MAX_KEY_FILE_LINE && !line.ends_with(b"\n");
+        secrecy::zeroize::Zeroize::zeroize(&mut line);
+        read.map_err(file_error)?;
+        if too_long {
+            return Err(FetchError::KeyFileLine {
+                path: path.to_owned(),
+                limit: MAX_KEY_FILE_LINE,
+            });
+        }
         Self::new(text.expose_secret(), &origin)
     }
 
@@ -117,5 +138,26 @@ mod tests {
         assert_eq!(ApiKey::from_file(&path).unwrap().expose(), "ITG.abc.def");
         let e = ApiKey::from_file(&dir.path().join("missing")).unwrap_err();
         assert!(e.to_string().contains("missing"), "{e}");
+    }
+
+    #[test]
+    fn from_file_reads_the_first_line_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.txt");
+        std::fs::write(&path, " ITG.abc.def \nsecond line\n").unwrap();
+        assert_eq!(ApiKey::from_file(&path).unwrap().expose(), "ITG.abc.def");
+        std::fs::write(&path, "x".repeat(MAX_KEY_FILE_LINE + 1)).unwrap();
+        let e = ApiKey::from_file(&path).unwrap_err();
+        assert!(e.is_usage_error());
+        assert!(e.to_string().contains("4096 bytes"), "{e}");
+        std::fs::write(&path, "x".repeat(MAX_KEY_FILE_LINE - 1) + "\n").unwrap();
+        assert!(ApiKey::from_file(&path).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_key_file_is_refused_in_bounded_time() {
+        let e = ApiKey::from_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(e, FetchError::KeyFileLine { .. }), "{e}");
     }
 }

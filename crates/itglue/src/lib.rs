@@ -10,21 +10,30 @@
 //!   pages 1–5.
 //! - A window holding more than 5 pages of events is split at its midpoint
 //!   second and the halves fetched, recursively; a single second holding more
-//!   than that cannot be split: the fetch is then *incomplete*
-//!   ([`FetchReport::complete`]). Adjacent windows share their boundary
-//!   second, and events are de-duplicated by log id.
+//!   than that cannot be split: the fetch then stops at once and is
+//!   *incomplete* ([`FetchReport::complete`]). Only a `meta.next-page` greater
+//!   than the page asked for means more pages. Adjacent windows share their
+//!   boundary second, and events are de-duplicated by log id over the whole
+//!   fetch; events dated outside their window are dropped.
 //! - Requests never exceed [`FetchConfig::max_requests_per_5min`] (IT Glue
-//!   allows 3000 per 5 minutes). HTTP 429 waits for `Retry-After` or backs
-//!   off; 5xx, timeouts and connection errors are retried
+//!   allows 3000 per 5 minutes). HTTP 429 waits for `Retry-After` (at least
+//!   the backoff; beyond [`FetchConfig::retry_after_max`] the fetch stops) or
+//!   backs off; 429s, 5xx, timeouts and connection errors are retried
 //!   ([`FetchConfig::retries`]); 401/403 stops at once ([`FetchError::Auth`]);
-//!   a body that is not the expected JSON is retried once.
+//!   a body that is not the expected JSON is retried once; a body larger than
+//!   [`FetchConfig::max_body_bytes`] stops the fetch. The whole fetch lasts at
+//!   most [`FetchConfig::max_time`].
 //! - The API key ([`ApiKey`]) is sent only as the `x-api-key` header (marked
-//!   sensitive) and appears in no `Debug` output, error message or log line.
+//!   sensitive) and appears in no `Debug` output, error message or log line;
+//!   nor does any 12-character run of its secret: what the server answers is
+//!   never quoted verbatim, and its error titles are withheld when they hold
+//!   part of the key.
 //!
 //! [`write_usage_jsonl`] writes the result atomically (temporary file, then
 //! rename): a header line, then one log resource per line, as the API returned
 //! it with any full API key masked by the caller's [`Redact`] and listed in the
-//! header. [`fetch_logs`] hands the events to a callback instead.
+//! header, and any text still holding part of the key used withheld.
+//! [`fetch_logs`] hands the events to a callback instead.
 //!
 //! With the `fake-server` feature, [`fake`] is an in-process fake IT Glue
 //! server for tests.
@@ -58,6 +67,7 @@ mod fetch;
 mod jsonl;
 mod key;
 mod limiter;
+mod scrub;
 
 #[cfg(feature = "fake-server")]
 pub mod fake;
@@ -72,4 +82,4 @@ pub use fetch::{
 pub use jsonl::{
     HeaderExposure, HeaderWindow, Redact, USAGE_SCHEMA, UsageHeader, write_usage_jsonl,
 };
-pub use key::ApiKey;
+pub use key::{ApiKey, MAX_KEY_FILE_LINE};

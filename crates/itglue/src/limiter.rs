@@ -96,6 +96,14 @@ impl RateLimiter {
         }
     }
 
+    /// How much longer requests are held back by [`RateLimiter::pause_for`],
+    /// when they are.
+    pub(crate) fn paused_for(&self) -> Option<Duration> {
+        let until = self.lock().paused_until?;
+        let now = Instant::now();
+        (until > now).then(|| until - now)
+    }
+
     /// Holds every request back for `delay` (after a 429).
     pub(crate) fn pause_for(&self, delay: Duration) {
         let until = Instant::now() + delay;

@@ -111,12 +111,13 @@ pub struct Request {
 /// `keyaudit audit` and `keyaudit verify`.
 pub fn make_report(request: &Request) -> Result<AuditReport> {
     let usage_options = usage::read_options(&request.options)?;
-    let (inventory, policy, evidence, default_as_of) = match &request.inputs {
+    let (inventory, policy, evidence, as_of) = match &request.inputs {
         Inputs::Demo => {
             let demo = demo::load()?;
+            let as_of = request.as_of.unwrap_or(demo.as_of);
             let mut inventory = demo.inventory;
-            let evidence = demo::usage(&mut inventory, &demo.policy, &usage_options)?;
-            (inventory, demo.policy, Some(evidence), Some(demo.as_of))
+            let evidence = demo::usage(&mut inventory, &demo.policy, &usage_options, as_of)?;
+            (inventory, demo.policy, Some(evidence), as_of)
         }
         Inputs::Files {
             inventory,
@@ -124,6 +125,7 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
             policy,
             fetch,
         } => {
+            let as_of = request.as_of.unwrap_or_else(Utc::now);
             let mut inventory = keyaudit_ingest::load_inventories(inventory)?;
             let policy = load_policy(policy.as_deref())?;
             let evidence = usage::gather(
@@ -132,11 +134,11 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
                 &usage_options,
                 &mut inventory,
                 &policy,
+                as_of,
             )?;
-            (inventory, policy, evidence, None)
+            (inventory, policy, evidence, as_of)
         }
     };
-    let as_of = request.as_of.or(default_as_of).unwrap_or_else(Utc::now);
     let mut report = audit(
         &AuditInput {
             inventory: &inventory,

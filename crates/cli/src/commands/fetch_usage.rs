@@ -25,7 +25,7 @@ pub const KEY_VARIABLE: &str = "ITGLUE_API_KEY";
 
 /// Runs `keyaudit fetch-usage`.
 pub fn run(args: FetchUsageArgs) -> Result<ExitCode> {
-    let report = fetch_to_file(&args.fetch, &args.output)?;
+    let report = fetch_to_file(&args.fetch, &args.output, false)?;
     eprintln!(
         "wrote {}: {} events ({} requests, {} retries)",
         args.output.display(),
@@ -38,13 +38,14 @@ pub fn run(args: FetchUsageArgs) -> Result<ExitCode> {
 
 /// Fetches the window `args` names into `path` (atomically). An incomplete
 /// fetch still writes the file, marked incomplete, and fails with an
-/// [`ApiFailure`] saying which windows are missing events.
+/// [`ApiFailure`] saying where it stopped, unless `allow_partial` (the
+/// audit's `--allow-partial`): it then only warns.
 ///
 /// Nothing is written unless the fetch completes: a failure of the API, or
 /// an interruption (SIGINT, SIGTERM), fails with an [`ApiFailure`] (exit 3)
 /// saying how far the fetch got; an output that cannot be written fails
 /// before the fetch starts when possible, always with exit 2.
-pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
+pub fn fetch_to_file(args: &FetchArgs, path: &Path, allow_partial: bool) -> Result<FetchReport> {
     init_logging(args.verbose);
     let key = match &args.api_key_file {
         Some(file) => ApiKey::from_file(file)?,
@@ -88,21 +89,53 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path) -> Result<FetchReport> {
     };
     target.finish(path)?;
     warn_exposures(&exposures, path);
+    warn_anomalies(&report, path);
     if !report.complete {
         let windows: Vec<String> = report
             .incomplete_windows
             .iter()
-            .map(|w| format!("{}..{}", w.start.to_rfc3339(), w.end.to_rfc3339()))
+            .map(ToString::to_string)
             .collect();
-        return Err(ApiFailure(format!(
-            "the fetch is incomplete: {} events written to {}, but more than 5000 events share one second in {}; the file is marked incomplete (audit it with --allow-partial)",
+        let message = format!(
+            "the fetch is incomplete: IT Glue claims more than 5000 events (5 pages) in the window {}, which cannot be split further, so the fetch stopped there; the {} events fetched until then are written to {}, marked incomplete",
+            windows.join(", "),
             report.events,
             path.display(),
-            windows.join(", ")
-        ))
-        .into());
+        );
+        if allow_partial {
+            eprintln!("warning: {message}; auditing them as partial evidence (--allow-partial)");
+        } else {
+            return Err(ApiFailure(format!(
+                "{message} (an audit accepts it with --allow-partial)"
+            ))
+            .into());
+        }
     }
     Ok(report)
+}
+
+/// Says what the fetch dropped or withheld from what IT Glue answered.
+fn warn_anomalies(report: &FetchReport, path: &Path) {
+    if report.outside_window > 0 {
+        eprintln!(
+            "warning: IT Glue answered {} event(s) dated outside the window asked for (e.g. in the year 9999): dropped, not written to {}",
+            report.outside_window,
+            path.display()
+        );
+    }
+    if report.conflicting > 0 {
+        eprintln!(
+            "warning: IT Glue answered {} log id(s) a second time with different content: each is written once, as first received",
+            report.conflicting
+        );
+    }
+    if report.withheld > 0 {
+        eprintln!(
+            "warning: {} fetched event(s) held part of the API key used for this fetch: those values are withheld from {}; the key has leaked into IT Glue's activity logs, so regenerate it",
+            report.withheld,
+            path.display()
+        );
+    }
 }
 
 /// Says which full API keys the fetched logs held (masked in the file,
@@ -225,6 +258,7 @@ fn config(args: &FetchArgs, now: DateTime<Utc>) -> Result<FetchConfig> {
     config.max_requests_per_5min = args.max_requests_per_5min;
     config.retries = args.retries;
     config.timeout = Duration::from_secs(args.timeout);
+    config.max_time = Duration::from_secs(args.max_time);
     config.validate()?;
     Ok(config)
 }
@@ -288,7 +322,8 @@ fn progress_bar() -> Option<ProgressBar> {
 }
 
 /// Progress of a fetch: shown on the bar (on a terminal), and kept to say
-/// how far a failed or interrupted fetch got.
+/// how far a failed or interrupted fetch got. A wait IT Glue imposes (HTTP
+/// 429) is shown on the bar, or said on stderr when it starts.
 struct Tracked {
     bar: Option<ProgressBar>,
     last: Mutex<ProgressSnapshot>,
@@ -324,12 +359,32 @@ impl Tracked {
 
 impl Progress for Tracked {
     fn update(&self, s: &ProgressSnapshot) {
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = *s;
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!(
-                "windows {}/{} · {} events · {} requests · {} retries",
-                s.windows_done, s.windows_total, s.events, s.requests, s.retries
-            ));
+        let was_waiting = std::mem::replace(
+            &mut *self.last.lock().unwrap_or_else(|p| p.into_inner()),
+            *s,
+        )
+        .waiting
+        .is_some();
+        let waiting = s.waiting.map(|d| {
+            format!(
+                "waiting {} s: IT Glue answered HTTP 429 (too many requests)",
+                d.as_secs_f64().ceil()
+            )
+        });
+        match (&self.bar, waiting) {
+            (Some(bar), waiting) => bar.set_message(format!(
+                "windows {}/{} · {} events · {} requests · {} retries{}",
+                s.windows_done,
+                s.windows_total,
+                s.events,
+                s.requests,
+                s.retries,
+                waiting.map(|w| format!(" · {w}")).unwrap_or_default()
+            )),
+            (None, Some(waiting)) if !was_waiting => {
+                eprintln!("{waiting} ({} events fetched so far)", s.events);
+            }
+            (None, _) => {}
         }
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use chrono::{TimeDelta, Utc};
-use keyaudit_itglue::fake::{FakeConfig, FakeEvent, FakeItGlue, spread_events};
+use keyaudit_itglue::fake::{FakeConfig, FakeEvent, FakeItGlue, Fault, spread_events};
 use serde_json::Value;
 
 /// The key in `ITGLUE_API_KEY`: its fingerprint and secret must appear
@@ -529,4 +529,196 @@ fn diff_history_rules_init_and_check_policy_leak_nothing() {
         "{stderr}"
     );
     seen.assert_clean();
+}
+
+/// `text` with percent-encoding and `\uXXXX` escapes decoded (repeatedly),
+/// lower-cased: how a reader could recover a key from it.
+fn decoded(text: &str) -> String {
+    let mut text = text.to_string();
+    for _ in 0..3 {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |s: &[u8]| {
+                std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|s| u8::from_str_radix(s, 16).ok())
+            };
+            match (bytes[i], bytes.get(i + 1)) {
+                (b'%', _) if i + 3 <= bytes.len() && hex(&bytes[i + 1..i + 3]).is_some() => {
+                    out.push(hex(&bytes[i + 1..i + 3]).unwrap());
+                    i += 3;
+                }
+                (b'\\', Some(b'u'))
+                    if i + 6 <= bytes.len()
+                        && bytes[i + 2..i + 4] == *b"00"
+                        && hex(&bytes[i + 4..i + 6]).is_some() =>
+                {
+                    out.push(hex(&bytes[i + 4..i + 6]).unwrap());
+                    i += 6;
+                }
+                (b, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        text = String::from_utf8_lossy(&out).into_owned();
+    }
+    text.to_lowercase()
+}
+
+/// Asserts that no 12-character run of the env key's secret appears in
+/// `text`, in any case, percent-encoded or JSON-escaped.
+fn assert_no_fragment(what: &str, text: &str) {
+    let plain = decoded(text);
+    let secret = ENV_SECRET.to_lowercase();
+    for run in secret.as_bytes().windows(12) {
+        let run = std::str::from_utf8(run).unwrap();
+        assert!(
+            !plain.contains(run),
+            "`{run}` of the key in {what}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_server_echoing_the_key_in_any_form_gets_no_fragment_of_it_printed_or_written() {
+    let key = env_key();
+    let percent: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+    let json_escaped = format!("ITG\\u002e{ENV_HEX}\\u002e\\u0045nvS3cretKeyValue4242");
+    let variants = [
+        key.to_uppercase(),
+        key.to_lowercase(),
+        percent,
+        json_escaped,
+        ENV_SECRET.to_string(),
+        ENV_SECRET[..13].to_string(),
+        format!("{}…", &key[..20]),
+    ];
+    let now = Utc::now();
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Seen::new();
+    for (i, variant) in variants.iter().enumerate() {
+        // `variant` inside a JSON string (JSON escapes kept as escapes).
+        let in_json = variant.clone();
+        let record = format!(
+            "{{\"id\":\"1\",\"type\":\"logs\",\"attributes\":{{\"created-at\":\"{}\",\"action\":\"show\",\"user-agent\":\"curl {in_json}\",\"resource-name\":\"{in_json}\"}}}}",
+            (now - TimeDelta::hours(2)).format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        let faults = [
+            Fault::Reply {
+                status: 500,
+                content_type: "application/vnd.api+json".into(),
+                body: format!(
+                    "{{\"errors\":[{{\"status\":\"500\",\"title\":\"bad key {in_json}\",\"detail\":\"got {in_json}\"}}]}}"
+                ),
+            },
+            Fault::Reply {
+                status: 400,
+                content_type: "text/html".into(),
+                body: format!("<p>key was {variant}</p>"),
+            },
+            Fault::Reply {
+                status: 200,
+                content_type: "text/plain".into(),
+                body: format!("debug: {variant}"),
+            },
+            Fault::Reply {
+                status: 200,
+                content_type: format!("text/plain; key={}", variant.replace('…', "")),
+                body: "{".into(),
+            },
+            Fault::Reply {
+                status: 200,
+                content_type: "application/vnd.api+json".into(),
+                body: format!("{{\"data\":[{record}],\"meta\":{{\"next-page\":null}}}}"),
+            },
+            Fault::Reply {
+                status: 200,
+                content_type: "application/vnd.api+json".into(),
+                body: format!(
+                    "{{\"data\":[{{\"id\":\"x\",\"attributes\":{{\"created-at\":\"{in_json}\"}}}}]}}"
+                ),
+            },
+        ];
+        for (j, fault) in faults.into_iter().enumerate() {
+            let server = FakeItGlue::start(FakeConfig::new(env_key(), Vec::new()));
+            server.set_periodic_faults(1, vec![fault]);
+            let out = dir.path().join(format!("usage-{i}-{j}.jsonl"));
+            let (code, _, stderr) = seen.run(
+                &format!("variant {i}, answer {j}"),
+                keyaudit(dir.path())
+                    .args(["fetch-usage", "-v", "--days", "2", "--retries", "0"])
+                    .args(["--base-url", &server.base_url(), "-o"])
+                    .arg(&out),
+            );
+            if j == 4 {
+                // Masked as a full key (and reported), or withheld.
+                assert_eq!(code, Some(0), "{stderr}");
+                if variant.contains(&ENV_SECRET[..12]) {
+                    assert!(
+                        stderr.contains("held part of the API key")
+                            || stderr.contains("hold 1 full API key(s)"),
+                        "{stderr}"
+                    );
+                }
+                seen.file(&out);
+            } else {
+                assert_eq!(code, Some(3), "{stderr}");
+                assert!(!out.exists());
+            }
+        }
+    }
+    for (what, text) in &seen.texts {
+        assert_no_fragment(what, text);
+    }
+}
+
+#[test]
+fn fetched_records_never_hold_a_json_escaped_full_key() {
+    let now = Utc::now();
+    let escaped = format!("ITG\\u002e{API_HEX}\\u002e{API_SECRET}");
+    let event = format!(
+        "{{\"id\":\"5\",\"type\":\"logs\",\"attributes\":{{\"created-at\":\"{}\",\"user-agent\":\"Rewst/1.0 {escaped}\",\"resource-name\":\"a\\/b\"}}}}",
+        (now - TimeDelta::hours(2)).format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let server = FakeItGlue::start(FakeConfig::new(env_key(), Vec::new()));
+    server.set_periodic_faults(
+        1,
+        vec![Fault::Reply {
+            status: 200,
+            content_type: "application/vnd.api+json".into(),
+            body: format!("{{\"data\":[{event}],\"meta\":{{\"next-page\":null}}}}"),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("usage.jsonl");
+    let mut seen = Seen::new();
+    let (code, _, stderr) = seen.run(
+        "fetch-usage",
+        keyaudit(dir.path())
+            .args([
+                "fetch-usage",
+                "--days",
+                "2",
+                "--base-url",
+                &server.base_url(),
+                "-o",
+            ])
+            .arg(&out),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    seen.file(&out);
+    seen.assert_clean();
+    let text = fs::read_to_string(&out).unwrap();
+    assert!(text.contains(&format!("ITG.{API_HEX}.*****")), "{text}");
+    let header: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        header["exposures"][0]["fingerprint"],
+        format!("ITG.{API_HEX}")
+    );
+    assert_eq!(header["exposures"][0]["field"], "user-agent");
+    assert!(stderr.contains(&format!("ITG.{API_HEX}")), "{stderr}");
 }

@@ -1077,3 +1077,61 @@ fn a_thousand_bound_keys_attribute_a_hundred_thousand_events() {
     assert_eq!(tally.ambiguous(), 0);
     assert!(tally.top_unattributed_user_agents(10).len() == 10);
 }
+
+// ------------------------------------------------ events after the as-of
+
+/// A year-9999 event and one 60 days old, both the key's.
+fn with_a_far_future_event() -> (Vec<ApiKey>, Vec<UsageEvent<'static>>) {
+    let far: DateTime<Utc> = "9999-12-31T23:59:59Z".parse().unwrap();
+    let keys = vec![quiet("HaloPSA", 1)];
+    let events = vec![
+        event(days_ago(60), "HaloPSA/2.1", "", "", ""),
+        event(far, "HaloPSA/2.1", "", "", ""),
+    ];
+    (keys, events)
+}
+
+#[test]
+fn an_event_after_the_as_of_is_never_a_last_use() {
+    let (keys, events) = with_a_far_future_event();
+    let inv = inventory(keys);
+    let policy = policy("");
+    let tally = Attribution::new(&inv, &policy)
+        .as_of(as_of())
+        .tally_events(&events);
+    assert_eq!(tally.after_as_of(), 1);
+    assert_eq!(tally.key_activity(0).events, 2);
+    assert_eq!(tally.key_activity(0).last_event_at, Some(days_ago(60)));
+    let sources = vec![source(days_ago(90), as_of(), 2)];
+    let evidence = UsageEvidence { sources, tally };
+    let report = audit(
+        &AuditInput {
+            inventory: &inv,
+            usage: Some(&evidence),
+        },
+        &policy,
+        as_of(),
+    );
+    assert_eq!(report.keys[0].last_used_at, Some(days_ago(60)));
+    assert_eq!(usage_rules(&report), [RuleCode::IdleKey]);
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Warning
+                && d.message
+                    .starts_with("1 usage event(s) are dated after the audit's as-of time")),
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn a_tally_that_does_not_know_the_as_of_still_gives_no_future_last_use() {
+    let (keys, events) = with_a_far_future_event();
+    let report = audit_window(keys, 90, &events);
+    let key = &report.keys[0];
+    assert!(key.last_used_at.is_none_or(|t| t <= as_of()), "{key:?}");
+    // Idle at least since the window's start: the far event hides nothing.
+    assert_eq!(usage_rules(&report), [RuleCode::IdleKey]);
+}

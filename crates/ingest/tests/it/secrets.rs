@@ -423,3 +423,71 @@ proptest! {
         }
     }
 }
+
+/// The full key broken by `filler` after its `at`-th byte.
+fn broken_key(filler: &str, at: usize) -> String {
+    let key = full_key();
+    format!("{}{filler}{}", &key[..at], &key[at..])
+}
+
+#[test]
+fn a_key_broken_by_an_invisible_character_or_a_line_break_is_found_in_an_inventory() {
+    for filler in ["\u{AD}", "\u{200B}", "\u{FEFF}", "\n", "\r\n"] {
+        for at in [2, 10, 40, 50] {
+            let text = format!(
+                "Name,Key,Notes\nHaloPSA Integration,{},\"new key is {} (rotated)\"\n",
+                masked(),
+                broken_key(filler, at)
+            );
+            let parsed = parse_inventory("keys.csv", text.as_bytes()).unwrap();
+            let shown = format!("{parsed:?}");
+            // No run of the secret longer than what a filler leaves.
+            for run in SECRET.as_bytes().windows(8) {
+                let run = std::str::from_utf8(run).unwrap();
+                assert!(!shown.contains(run), "{filler:?} at {at}: {shown}");
+            }
+            assert_eq!(parsed.exposures.len(), 1, "{filler:?} at {at}");
+            assert_eq!(
+                parsed.exposures[0].location,
+                SourceLocation::row("keys.csv", 2).with_column("Notes")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_key_broken_by_an_invisible_character_is_found_in_usage_files() {
+    use keyaudit_ingest::{UsageOptions, read_usage};
+    let header = "{\"schema\":\"keyaudit.usage/v1\",\"source\":\"itglue-api\",\"base_url\":\"https://api.itglue.com\",\"window\":{\"start\":\"2026-11-01T00:00:00Z\",\"end\":\"2026-11-15T00:00:00Z\"},\"complete\":true,\"events\":2}";
+    // Raw, and JSON-escaped as `\u00ad`.
+    let raw = broken_key("\u{AD}", 45);
+    let escaped = broken_key("\\u200b", 20);
+    let jsonl = format!(
+        "{header}\n\
+         {{\"id\":\"1\",\"type\":\"logs\",\"attributes\":{{\"created-at\":\"2026-11-02T10:00:00Z\",\"user-agent\":\"curl {raw}\"}}}}\n\
+         {{\"id\":\"2\",\"type\":\"logs\",\"attributes\":{{\"created-at\":\"2026-11-03T10:00:00Z\",\"resource-name\":\"{escaped}\"}}}}\n"
+    );
+    let csv = format!(
+        "Date,User,Action,User Agent\n2026-11-04 09:00:00,Rewst,show,\"curl {}\"\n",
+        broken_key("\r\n", 30)
+    );
+    for (name, text) in [("usage.jsonl", jsonl), ("activity.csv", csv)] {
+        let mut seen = Vec::new();
+        let read = read_usage(name, text.as_bytes(), &UsageOptions::default(), |event| {
+            seen.push(format!("{event:?}"));
+        })
+        .unwrap();
+        let seen = seen.join("\n");
+        for run in SECRET.as_bytes().windows(8) {
+            let run = std::str::from_utf8(run).unwrap();
+            assert!(!seen.contains(run), "{name}: {seen}");
+        }
+        assert!(seen.contains(&masked()), "{name}: {seen}");
+        assert!(!read.exposures.is_empty(), "{name}");
+        assert!(
+            read.exposures
+                .iter()
+                .all(|e| e.fingerprint.as_str() == format!("ITG.{HEX}"))
+        );
+    }
+}

@@ -131,6 +131,30 @@ async fn answer(
                 0,
             );
         }
+        Some(Fault::Reply {
+            status,
+            content_type,
+            body,
+        }) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+            let mut response = (status, body.clone()).into_response();
+            if let Ok(value) = HeaderValue::from_str(content_type) {
+                response.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            return (response, 0);
+        }
+        Some(Fault::EndlessBody) => {
+            let chunk = axum::body::Bytes::from_static(&[b' '; 64 * 1024]);
+            let stream = futures_util::stream::repeat(Ok::<_, std::convert::Infallible>(chunk));
+            return (
+                (
+                    [(header::CONTENT_TYPE, JSON_API)],
+                    axum::body::Body::from_stream(stream),
+                )
+                    .into_response(),
+                0,
+            );
+        }
         Some(Fault::Truncated) | None => {}
     }
     if over_limit {
@@ -232,7 +256,11 @@ fn page(shared: &Shared, query: &str) -> Result<(String, u64), Refusal> {
     let total = matching.len() as u64;
     let size64 = u64::from(size);
     let total_pages = total.div_ceil(size64);
-    let skip = (u64::from(number) - 1) * size64;
+    let skip = if config.endless_pages {
+        0
+    } else {
+        (u64::from(number) - 1) * size64
+    };
     let mut body = String::with_capacity(64 + size as usize * 450);
     body.push_str("{\"data\":[");
     let mut served = 0u64;
@@ -248,7 +276,7 @@ fn page(shared: &Shared, query: &str) -> Result<(String, u64), Refusal> {
         body.push_str(&matching[i].1);
         served += 1;
     }
-    let next = if u64::from(number) < total_pages {
+    let next = if config.endless_pages || u64::from(number) < total_pages {
         (u64::from(number) + 1).to_string()
     } else {
         "null".into()
@@ -262,7 +290,7 @@ fn page(shared: &Shared, query: &str) -> Result<(String, u64), Refusal> {
         body,
         "],\"meta\":{{\"current-page\":{number},\"next-page\":{next},\"prev-page\":{prev}"
     );
-    if !config.omit_total_count {
+    if !config.omit_total_count && !config.endless_pages {
         let _ = write!(
             body,
             ",\"total-pages\":{total_pages},\"total-count\":{total}"

@@ -146,7 +146,7 @@ async fn a_storm_of_429_is_waited_out() {
     .concat();
     server.push_faults(storm);
     let mut config = config(&server, window);
-    config.rate_limit_retries = 40;
+    config.retries = 40;
     let started = Instant::now();
     let (report, _dir, path) = fetch_to_file(&server, &config).await;
     let report = report.unwrap();
@@ -171,7 +171,7 @@ async fn endless_429_fails_with_no_file() {
     });
     server.set_periodic_faults(1, vec![Fault::TooManyRequests { retry_after: None }]);
     let mut config = config(&server, window);
-    config.rate_limit_retries = 3;
+    config.retries = 3;
     let (result, dir, _) = fetch_to_file(&server, &config).await;
     let error = result.unwrap_err();
     assert!(
@@ -351,7 +351,7 @@ async fn a_wrong_key_stops_at_once() {
 }
 
 #[tokio::test]
-async fn a_body_that_stays_wrong_fails_naming_the_url_and_first_bytes() {
+async fn a_body_that_stays_wrong_fails_naming_the_url_and_summing_the_answer_up() {
     let now = now();
     let window = TimeRange::last_days(2, now).unwrap();
     let server = FakeItGlue::start(FakeConfig {
@@ -367,7 +367,12 @@ async fn a_body_that_stays_wrong_fails_naming_the_url_and_first_bytes() {
         message.contains(&format!("{}/logs?filter[created_at]=", server.base_url())),
         "{message}"
     );
-    assert!(message.contains("debug: received key ***"), "{message}");
+    // The body is summed up, never quoted.
+    assert!(
+        message.contains("the answer: HTTP 200, 84 bytes, content type \"text/plain\""),
+        "{message}"
+    );
+    assert!(!message.contains("debug: received key"), "{message}");
     assert!(!message.contains(KEY), "{message}");
     assert_eq!(server.requests(), 2);
     assert_no_file_left(&dir);
@@ -646,4 +651,153 @@ async fn full_keys_in_records_are_masked_and_listed_in_the_header() {
         record.contains(&leaked_id) && record.contains(MASKED),
         "{record}"
     );
+}
+
+/// A `/logs` page holding `records`, as a fault every request meets.
+fn page(records: &[serde_json::Value]) -> Fault {
+    let data: Vec<String> = records.iter().map(ToString::to_string).collect();
+    Fault::Reply {
+        status: 200,
+        content_type: "application/vnd.api+json".into(),
+        body: format!(
+            "{{\"data\":[{}],\"meta\":{{\"current-page\":1,\"next-page\":null}}}}",
+            data.join(",")
+        ),
+    }
+}
+
+fn record(id: &str, at: &str, user_agent: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "type": "logs",
+        "attributes": {"created-at": at, "user-agent": user_agent}})
+}
+
+#[tokio::test]
+async fn a_body_past_the_limit_stops_the_fetch_at_once() {
+    let now = now();
+    let window = TimeRange::last_days(2, now).unwrap();
+    for fault in [
+        Fault::EndlessBody,
+        Fault::Reply {
+            status: 500,
+            content_type: "text/plain".into(),
+            body: "x".repeat(5000),
+        },
+    ] {
+        let server = FakeItGlue::start(FakeConfig {
+            now,
+            ..FakeConfig::new(KEY, Vec::new())
+        });
+        server.set_periodic_faults(1, vec![fault]);
+        let mut config = config(&server, window);
+        config.max_body_bytes = 4096;
+        let started = Instant::now();
+        let (result, dir, _) = fetch_to_file(&server, &config).await;
+        let error = result.unwrap_err();
+        assert!(matches!(error, FetchError::BodyTooLarge { .. }), "{error}");
+        assert!(error.to_string().contains("limit of 4 KiB"), "{error}");
+        assert!(!error.is_usage_error());
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(server.requests(), 1);
+        assert_no_file_left(&dir);
+    }
+}
+
+#[tokio::test]
+async fn waits_are_bounded_by_the_retry_after_limit_and_the_time_limit() {
+    let now = now();
+    let window = TimeRange::last_days(2, now).unwrap();
+    let server = FakeItGlue::start(FakeConfig {
+        now,
+        ..FakeConfig::new(KEY, spread_events(1, 10, window.start, window.end))
+    });
+    server.set_periodic_faults(
+        1,
+        vec![Fault::TooManyRequests {
+            retry_after: Some("301".into()),
+        }],
+    );
+    let (result, dir, _) = fetch_to_file(&server, &config(&server, window)).await;
+    let error = result.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("IT Glue asked to wait 5 min before the next request"),
+        "{error}"
+    );
+    assert_no_file_left(&dir);
+
+    server.set_periodic_faults(
+        1,
+        vec![Fault::TooManyRequests {
+            retry_after: Some("2".into()),
+        }],
+    );
+    let mut config = config(&server, window);
+    config.max_time = Duration::from_secs(1);
+    let started = Instant::now();
+    let (result, dir, _) = fetch_to_file(&server, &config).await;
+    let error = result.unwrap_err();
+    assert!(matches!(error, FetchError::OutOfTime { .. }), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_no_file_left(&dir);
+
+    // A slow server: the fetch ends at the time limit, not after it.
+    server.set_periodic_faults(1, vec![Fault::Slow(Duration::from_secs(3))]);
+    let started = Instant::now();
+    let (result, _dir, _) = fetch_to_file(&server, &config).await;
+    assert!(matches!(result, Err(FetchError::OutOfTime { .. })));
+    assert!(started.elapsed() < Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn odd_records_are_dropped_deduplicated_unescaped_or_withheld() {
+    let now = now();
+    let window = TimeRange::last_days(2, now).unwrap();
+    let at = (now - TimeDelta::hours(3))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let later = (now - TimeDelta::hours(2))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let server = FakeItGlue::start(FakeConfig {
+        now,
+        ..FakeConfig::new(KEY, Vec::new())
+    });
+    let Fault::Reply { body, .. } = page(&[
+        record("1", &at, "HaloPSA/2.1 \u{2014} ok"),
+        record("2", "9999-12-31T23:59:59Z", "HaloPSA/2.1"),
+        record("3", "1999-01-01T00:00:00Z", "HaloPSA/2.1"),
+        record("1", &later, "Rewst/1.0"),
+        record("4", &at, "curl k3Y-S3CR3T"),
+        record("5", &later, "a/b"),
+    ]) else {
+        unreachable!()
+    };
+    // Needless escapes, as some servers write them.
+    let body = body.replace("a/b", "a\\/b").replace("k3Y", "k\\u0033Y");
+    server.set_periodic_faults(
+        1,
+        vec![Fault::Reply {
+            status: 200,
+            content_type: "application/vnd.api+json".into(),
+            body,
+        }],
+    );
+    let (report, _dir, path) = fetch_to_file(&server, &config(&server, window)).await;
+    let report = report.unwrap();
+    assert_eq!(report.outside_window, 2);
+    assert_eq!((report.duplicates, report.conflicting), (1, 1));
+    assert_eq!(report.withheld, 1);
+    assert_eq!(report.events, 3);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    assert!(lines[0].contains("HaloPSA/2.1 \u{2014} ok"), "{text}");
+    assert!(
+        lines[1].contains(
+            "\"user-agent\":\"[withheld: it holds part of the API key used for this fetch]\""
+        ),
+        "{text}"
+    );
+    assert!(lines[2].contains("\"user-agent\":\"a/b\""), "{text}");
+    assert!(!text.to_lowercase().contains("k3y-s3cr3t"), "{text}");
 }
