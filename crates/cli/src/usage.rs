@@ -14,6 +14,7 @@ use keyaudit_model::Inventory;
 
 use crate::cli::AuditArgs;
 use crate::commands::fetch_usage;
+use crate::output::Output;
 
 /// Reads every usage source `args` names (files, and a fetch with
 /// `--fetch-usage`); `None` when there are none. Full keys found in them are
@@ -60,7 +61,7 @@ pub fn gather(
         // The fetched file lives in a folder removed at the end of this block.
         let dir = tempfile::tempdir().context("cannot create a folder for the fetched logs")?;
         let path = dir.path().join("usage.jsonl");
-        fetch_usage::fetch_to_file(&args.fetch, &path)?;
+        fetch_usage::fetch_to_file(&args.fetch, &path, &Output::prepare(Some(&path), [])?)?;
         let file = File::open(&path).context("cannot read the fetched logs")?;
         let name = match (&args.fetch.base_url, args.fetch.region) {
             (Some(url), _) => format!("itglue-api:{url}"),

@@ -61,11 +61,13 @@
 
 mod error;
 mod inventory;
+pub mod limits;
 mod redact;
 mod tabular;
 pub mod usage;
 
 pub use error::IngestError;
+pub use limits::Limit;
 pub use inventory::{ParsedInventory, load_inventories, merge_inventories, parse_inventory};
 pub use redact::{FoundSecret, mask_full_keys, redact_secrets};
 pub use usage::{
