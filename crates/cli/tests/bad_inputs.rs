@@ -440,8 +440,10 @@ fn hostile_files_stop_at_a_limit() {
     let commas = ",".repeat(20 << 20);
     fs::write(
         dir.path().join("commas.csv"),
-        format!("Name,Key{commas}
-HaloPSA Integration,\n"),
+        format!(
+            "Name,Key{commas}
+HaloPSA Integration,\n"
+        ),
     )
     .unwrap();
     fs::write(
@@ -477,10 +479,19 @@ HaloPSA Integration,\n"),
         ],
         Some(dir.path()),
     );
-    assert_refused(&run, &["commas-activity.csv:1", "1 MiB (1048576 bytes) per row"]);
+    assert_refused(
+        &run,
+        &["commas-activity.csv:1", "1 MiB (1048576 bytes) per row"],
+    );
     let run = run_with(
         "inventory_html_nested_200000_deep",
-        &["audit", "--inventory", "{tmp}/nested.html", "--as-of", AS_OF],
+        &[
+            "audit",
+            "--inventory",
+            "{tmp}/nested.html",
+            "--as-of",
+            AS_OF,
+        ],
         Some(dir.path()),
     );
     assert_refused(&run, &["nested.html (line 2)", "256 nested elements"]);

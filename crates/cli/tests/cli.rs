@@ -340,7 +340,7 @@ fn output_extension_picks_the_format_and_the_write_is_complete() {
 }
 
 #[test]
-fn unwritable_output_exits_2() {
+fn unwritable_output_exits_4() {
     keyaudit()
         .args([
             "audit",
@@ -349,7 +349,7 @@ fn unwritable_output_exits_2() {
             "/nonexistent-dir/report.json",
         ])
         .assert()
-        .code(2)
+        .code(4)
         .stderr(predicate::str::contains("/nonexistent-dir/report.json"));
 }
 

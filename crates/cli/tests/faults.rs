@@ -517,7 +517,11 @@ fn stdout_named_as_a_path_is_written_through_stdout() {
     // A link to the process's stdout, stdout's own /proc entry, and `-`,
     // while stdout is a regular file (where renaming a file over the path
     // would lose the report, and as root replace the system's link).
-    for output in [link.as_os_str(), OsStr::new("/proc/self/fd/1"), OsStr::new("-")] {
+    for output in [
+        link.as_os_str(),
+        OsStr::new("/proc/self/fd/1"),
+        OsStr::new("-"),
+    ] {
         let args = ["audit", "--demo", "--format", "json", "--output"].map(OsStr::new);
         let mut args = args.to_vec();
         args.push(output);
@@ -578,7 +582,10 @@ fn a_fifo_is_written_to_not_replaced() {
         .assert()
         .success();
     let text = reader.join().unwrap();
-    assert!(text.contains("\"schema\": \"keyaudit.report/v1\""), "{text}");
+    assert!(
+        text.contains("\"schema\": \"keyaudit.report/v1\""),
+        "{text}"
+    );
     assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
 
@@ -637,8 +644,13 @@ fn an_output_that_is_an_input_is_refused_before_any_work() {
     assert_input_kept(&mut baseline, &path("report.json"), "--baseline");
 
     let mut diff = keyaudit();
-    diff.current_dir(dir.path())
-        .args(["diff", "report.json", "report.json", "-o", "./report.json"]);
+    diff.current_dir(dir.path()).args([
+        "diff",
+        "report.json",
+        "report.json",
+        "-o",
+        "./report.json",
+    ]);
     assert_input_kept(&mut diff, &path("report.json"), "OLD.json");
 
     fs::create_dir(path("reports")).unwrap();

@@ -279,14 +279,24 @@ fn hostile_rows_and_pages_stop_at_the_limits() {
     // Columns: 1,000 read, 1,001 refused, in the header or a key's row.
     let columns = |n: usize| format!("Name{}", ",x".repeat(n - 1));
     let keys = format!("{}\nHalo\n", columns(1000));
-    assert_eq!(parse_inventory("keys.csv", keys.as_bytes()).unwrap().keys.len(), 1);
+    assert_eq!(
+        parse_inventory("keys.csv", keys.as_bytes())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
     assert_eq!(
         error("keys.csv", format!("{}\nHalo\n", columns(1001)).as_bytes()),
-        format!("keys.csv:1: found a row of 1001 cells; expected at most 1000 columns per row {LIMIT}")
+        format!(
+            "keys.csv:1: found a row of 1001 cells; expected at most 1000 columns per row {LIMIT}"
+        )
     );
     let text = format!("Name,Key\nHalo,\n{}\n", ",".repeat(5000));
     assert_eq!(limit_of(text.as_bytes()), Limit::Columns);
-    assert!(error("keys.csv", text.as_bytes()).starts_with("keys.csv:3: found a row of 5001 cells"));
+    assert!(
+        error("keys.csv", text.as_bytes()).starts_with("keys.csv:3: found a row of 5001 cells")
+    );
     // A page nested 200,000 deep.
     let page = format!(
         "<html><body>\n{}<table><tr><th>Name<th>Key<tr><td>Halo<td></table>",
@@ -306,7 +316,13 @@ fn hostile_rows_and_pages_stop_at_the_limits() {
         "<div>".repeat(100),
         "</div>".repeat(100)
     );
-    assert_eq!(parse_inventory("keys.html", page.as_bytes()).unwrap().keys.len(), 1);
+    assert_eq!(
+        parse_inventory("keys.html", page.as_bytes())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
     assert!(
         start.elapsed() < std::time::Duration::from_secs(60),
         "took {:?}",

@@ -323,11 +323,9 @@ fn hostile_rows_stop_at_the_limits_in_every_read() {
         )
     );
     let wider = format!("2024-03-04 10:00:00,agent{}", ",".repeat(500_000));
-    assert!(
-        refused(&export_with(wider.as_bytes(), 1000)).starts_with(
-            "activity.csv:5002: found a row of 500002 cells; expected at most 1000 columns"
-        )
-    );
+    assert!(refused(&export_with(wider.as_bytes(), 1000)).starts_with(
+        "activity.csv:5002: found a row of 500002 cells; expected at most 1000 columns"
+    ));
     // A row of 3 MiB, and a quote left open that makes the 2 MiB after it
     // one row.
     let long = format!("2024-03-04 10:00:00,{},view", "a".repeat(3 << 20));

@@ -81,7 +81,12 @@ fn inputs(args: &AuditArgs) -> Vec<(&str, &Path)> {
     inputs.extend(args.policy.as_deref().map(|p| ("--policy", p)));
     inputs.extend(args.baseline.as_deref().map(|p| ("--baseline", p)));
     if args.fetch_usage {
-        inputs.extend(args.fetch.api_key_file.as_deref().map(|p| ("--api-key-file", p)));
+        inputs.extend(
+            args.fetch
+                .api_key_file
+                .as_deref()
+                .map(|p| ("--api-key-file", p)),
+        );
     }
     inputs
 }

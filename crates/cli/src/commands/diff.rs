@@ -17,7 +17,10 @@ use crate::{exit, saved_report};
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let output = Output::prepare(
         args.output.as_deref(),
-        [("OLD.json", args.old.as_path()), ("NEW.json", args.new.as_path())],
+        [
+            ("OLD.json", args.old.as_path()),
+            ("NEW.json", args.new.as_path()),
+        ],
     )?;
     let old = saved_report::load(&args.old)?;
     let new = saved_report::load(&args.new)?;

@@ -80,7 +80,9 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path, output: &Output) -> Result<F
         // Writing the output (or its spool, next to it) failed: a full
         // disk, say. That is the output's fault, not the API's.
         Ok(Err(FetchError::Io { source, .. } | FetchError::Sink(source))) => {
-            return Err(Failure::Output.mark(anyhow!("cannot write `{}`: {source}", path.display())));
+            return Err(
+                Failure::Output.mark(anyhow!("cannot write `{}`: {source}", path.display()))
+            );
         }
         Ok(Err(err)) if err.is_usage_error() => return Err(err.into()),
         Ok(Err(err)) => {

@@ -52,7 +52,10 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
 /// [`MAX_ROW_BYTES`](crate::limits::MAX_ROW_BYTES).
 fn reader(text: &str, delimiter: u8) -> CsvRows<&[u8]> {
     let mut builder = csv::ReaderBuilder::new();
-    builder.delimiter(delimiter).has_headers(false).flexible(true);
+    builder
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true);
     CsvRows::new(&builder, text.as_bytes())
 }
 
