@@ -110,7 +110,7 @@ pub fn failure_code(error: &anyhow::Error) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use anyhow::{Context, anyhow};
+    use anyhow::anyhow;
 
     use super::*;
 
