@@ -78,7 +78,7 @@ Examples:
   ITGLUE_API_KEY=... keyaudit fetch-usage --region eu --days 30 --output usage.jsonl
   keyaudit fetch-usage --region us --api-key-file ~/.itglue-key --since 2026-11-01 --until 2026-11-26 --output nov.jsonl
 
-Exit codes: 0 every event fetched; 3 also when the fetch was interrupted or incomplete;
+Exit codes: 0 every event fetched (an interrupted or incomplete fetch is an API failure);
 ",
         failure_codes!()
     ))]
