@@ -5,6 +5,15 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keyaudit_model::Severity;
 
+/// The exit codes every command ends with when it cannot finish, after its
+/// own (`concat!` takes it as a literal).
+macro_rules! failure_codes {
+    () => {
+        "2 bad input, bad policy or bad usage; 3 the IT Glue API failed;
+4 the output could not be written (full disk, missing folder, no permission)."
+    };
+}
+
 /// Audit the API keys of an IT Glue account: idle, unnamed, duplicate and
 /// over-privileged keys, exposed secrets, with compliance evidence.
 #[derive(Debug, Parser)]
@@ -26,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit an inventory of IT Glue API keys and write a report.
-    #[command(after_help = "Examples:
+    #[command(after_help = concat!("Examples:
   keyaudit audit --demo
   keyaudit audit --inventory api-keys.tsv
   keyaudit audit --inventory us.csv --inventory eu.csv --policy keyaudit.toml --as-of 2026-11-26
@@ -38,7 +47,7 @@ pub enum Command {
   ITGLUE_API_KEY=... keyaudit audit --inventory api-keys.tsv --fetch-usage --region eu
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
-2 bad input, bad policy or bad usage; 3 the IT Glue API failed (--fetch-usage).")]
+", failure_codes!()))]
     Audit(AuditArgs),
     /// Print the browser-console snippet that reads the API Keys settings
     /// page (with each key's live Password Access and paused state) into a
@@ -61,10 +70,12 @@ Examples:
     )]
     CaptureSnippet(CaptureSnippetArgs),
     /// Write a commented policy file with every setting at its default.
-    #[command(after_help = "Examples:
+    #[command(after_help = concat!("Examples:
   keyaudit init
   keyaudit init --output policies/keyaudit.toml
-  keyaudit init --output -        # print to stdout")]
+  keyaudit init --output -        # print to stdout
+
+Exit codes: 0 written; ", failure_codes!()))]
     Init(InitArgs),
     /// Check a policy file and print every error with its line and column.
     #[command(after_help = "Examples:
@@ -73,23 +84,26 @@ Examples:
 Exit codes: 0 the policy is valid; 2 it has errors (all are printed).")]
     CheckPolicy(CheckPolicyArgs),
     /// List the rules: code, severity, compliance controls, policy settings.
-    #[command(after_help = "Examples:
+    #[command(after_help = concat!("Examples:
   keyaudit rules
   keyaudit rules --format json
-  keyaudit rules --format markdown > RULES.md")]
+  keyaudit rules --format markdown --output RULES.md
+
+Exit codes: 0 written; ", failure_codes!()))]
     Rules(RulesArgs),
     /// Fetch activity logs from the IT Glue API (the last 30 days at most)
     /// into a usage file for `audit --usage`.
-    #[command(
-        after_help = "The API key is read from ITGLUE_API_KEY or --api-key-file, never from the command line.
+    #[command(after_help = concat!(
+        "The API key is read from ITGLUE_API_KEY or --api-key-file, never from the command line.
 
 Examples:
   ITGLUE_API_KEY=... keyaudit fetch-usage --region eu --days 30 --output usage.jsonl
   keyaudit fetch-usage --region us --api-key-file ~/.itglue-key --since 2026-11-01 --until 2026-11-26 --output nov.jsonl
 
-Exit codes: 0 every event fetched; 2 bad usage (no key, bad dates); 3 the IT Glue
-API failed (rejected key, network, server errors) or the fetch was incomplete."
-    )]
+Exit codes: 0 every event fetched (an interrupted or incomplete fetch is an API failure);
+",
+        failure_codes!()
+    ))]
     FetchUsage(FetchUsageArgs),
     /// Propose `[[bind]]` entries for the activity-log events the policy
     /// attributes to no key, with their evidence, as TOML to review.
@@ -102,19 +116,21 @@ Exit codes: 0 suggestions written (possibly none); 2 bad input, bad policy or ba
     SuggestBindings(SuggestBindingsArgs),
     /// Compare two JSON reports: keys added and removed, findings new,
     /// resolved, persisting and changed.
-    #[command(after_help = "Examples:
+    #[command(after_help = concat!("Examples:
   keyaudit diff 2026-10.json 2026-11.json
   keyaudit diff 2026-10.json 2026-11.json --format markdown --output changes.md
   keyaudit diff baseline.json current.json --fail-on high   # CI gate
 
 Exit codes: 0 no new or worsened open finding at or above --fail-on;
-1 there is one; 2 bad input.")]
+1 there is one; ", failure_codes!()))]
     Diff(DiffArgs),
     /// One row per saved report in a folder: keys, open findings by severity,
     /// muted, new and resolved since the previous run.
-    #[command(after_help = "Examples:
+    #[command(after_help = concat!("Examples:
   keyaudit history reports/
-  keyaudit history reports/ --format html --output trend.html")]
+  keyaudit history reports/ --format html --output trend.html
+
+Exit codes: 0 written; ", failure_codes!()))]
     History(HistoryArgs),
     /// Check that a JSON report was made from its inputs and not edited
     /// since: re-read the inputs it names, check their digests, re-run the
@@ -159,7 +175,7 @@ pub struct HistoryArgs {
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<HistoryFormat>,
 
-    /// Write to FILE (atomically) instead of stdout.
+    /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -184,7 +200,8 @@ pub struct FetchUsageArgs {
     #[command(flatten)]
     pub fetch: FetchArgs,
 
-    /// The usage file to write (JSONL, written atomically).
+    /// The usage file to write (JSONL, written atomically; a device or a pipe
+    /// such as `-` gets a copy once the fetch is complete).
     #[arg(long, short = 'o', value_name = "FILE.jsonl")]
     pub output: PathBuf,
 }
@@ -280,6 +297,10 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = CatalogueFormat::Table)]
     pub format: CatalogueFormat,
+
+    /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Formats of `keyaudit rules` and `keyaudit diff`.
@@ -308,7 +329,7 @@ pub struct DiffArgs {
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<CatalogueFormat>,
 
-    /// Write to FILE (atomically) instead of stdout.
+    /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -382,7 +403,10 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
     pub view: ViewArg,
 
-    /// Write the report to FILE (atomically) instead of stdout.
+    /// Write the report to FILE instead of stdout (`-`). A regular file is
+    /// written atomically (a link there is replaced, never written through);
+    /// a device or a pipe (`/dev/stdout`, a FIFO) is written directly. A
+    /// folder, or a file that is one of the inputs, is refused before any work.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -1,6 +1,10 @@
 //! Exit codes: 0 ran and nothing at or above `--fail-on`; 1 findings at or
-//! above it; 2 bad input, bad policy or bad usage.
+//! above it; otherwise the [`Failure`] that stopped the run: 2 bad input, bad
+//! policy or bad usage; 3 the IT Glue API failed; 4 the output could not be
+//! written.
 
+use std::error::Error;
+use std::fmt;
 use std::process::ExitCode;
 
 use keyaudit_model::{AuditReport, Severity};
@@ -10,11 +14,68 @@ use crate::cli::FailOn;
 
 /// Exit code of a run with findings at or above `--fail-on`.
 pub const FINDINGS: u8 = 1;
-/// Exit code for bad input, a bad policy or bad usage.
-pub const BAD_INPUT: u8 = 2;
-/// Exit code when the IT Glue API failed: rejected key, network, server
-/// errors, or an incomplete fetch.
-pub const API_FAILURE: u8 = 3;
+
+/// Why a run stopped before it could finish: what its exit code says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Bad input, a bad policy or bad usage: the message names the file, the
+    /// row or line, or the flag.
+    BadInput,
+    /// The IT Glue API failed: rejected key, network, server errors, an
+    /// interrupted or an incomplete fetch.
+    Api,
+    /// The output could not be written: a full disk, a missing folder, no
+    /// permission.
+    Output,
+}
+
+impl Failure {
+    /// The process's exit code for this failure.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Failure::BadInput => 2,
+            Failure::Api => 3,
+            Failure::Output => 4,
+        }
+    }
+
+    /// `error`, marked as this failure (its message is unchanged).
+    pub fn mark(self, error: impl Into<anyhow::Error>) -> anyhow::Error {
+        anyhow::Error::new(Marked {
+            failure: self,
+            error: error.into(),
+        })
+    }
+
+    /// The failure `error` was marked with, wherever in its chain of causes
+    /// the mark is; an unmarked error is bad input.
+    pub fn of(error: &anyhow::Error) -> Self {
+        error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<Marked>())
+            .map_or(Failure::BadInput, |marked| marked.failure)
+    }
+}
+
+/// An error carrying the [`Failure`] it stands for. It shows as the error it
+/// wraps: its message is that error's, its source that error's source.
+#[derive(Debug)]
+struct Marked {
+    failure: Failure,
+    error: anyhow::Error,
+}
+
+impl fmt::Display for Marked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl Error for Marked {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.error.source()
+    }
+}
 
 /// Decides the exit code of a completed audit from its report: `--fail-on`
 /// applies to open findings only.
@@ -42,26 +103,39 @@ fn gate(fail_on: FailOn, mut severities: impl Iterator<Item = Severity>) -> Exit
     }
 }
 
-/// An error that stopped the run because the IT Glue API failed (exit 3).
-#[derive(Debug)]
-pub struct ApiFailure(pub String);
-
-impl std::fmt::Display for ApiFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// The exit code for an error that stopped the run.
+pub fn failure_code(error: &anyhow::Error) -> ExitCode {
+    ExitCode::from(Failure::of(error).exit_code())
 }
 
-impl std::error::Error for ApiFailure {}
+#[cfg(test)]
+mod tests {
+    use anyhow::anyhow;
 
-/// The exit code for an error that stopped the run: 3 when the IT Glue API
-/// failed, else 2.
-pub fn failure_code(err: &anyhow::Error) -> ExitCode {
-    let api_failed = err.chain().any(|cause| {
-        cause.downcast_ref::<ApiFailure>().is_some()
-            || cause
-                .downcast_ref::<keyaudit_itglue::FetchError>()
-                .is_some_and(|e| !e.is_usage_error())
-    });
-    ExitCode::from(if api_failed { API_FAILURE } else { BAD_INPUT })
+    use super::*;
+
+    #[test]
+    fn a_mark_anywhere_in_the_chain_decides_the_code() {
+        assert_eq!(Failure::of(&anyhow!("bad row")), Failure::BadInput);
+        let api = Failure::Api.mark(anyhow!("HTTP 500"));
+        assert_eq!(Failure::of(&api), Failure::Api);
+        let output = Failure::Output
+            .mark(std::io::Error::other("disk full"))
+            .context("cannot write `r.json`");
+        assert_eq!(Failure::of(&output), Failure::Output);
+        assert_eq!(
+            [Failure::BadInput, Failure::Api, Failure::Output].map(Failure::exit_code),
+            [2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn a_mark_changes_no_message() {
+        let inner = anyhow!("No space left on device").context("cannot write `r.json`");
+        let marked = Failure::Output.mark(inner).context("the audit failed");
+        assert_eq!(
+            format!("{marked:#}"),
+            "the audit failed: cannot write `r.json`: No space left on device"
+        );
+    }
 }

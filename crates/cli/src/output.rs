@@ -1,29 +1,129 @@
-//! Where a report goes: stdout, or a file written atomically.
+//! Where a command's output goes, decided before any work: stdout, a
+//! regular file written atomically, or a device or pipe written directly;
+//! never one of the command's inputs.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
-/// Writes to `path` through `write`, so that either the whole output lands or
-/// nothing does: the bytes go to a temporary file in the same folder, which is
-/// renamed over `path` once complete. A path that exists and is not a regular
-/// file (a device, a pipe) is written to directly.
-pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-    let shown = path.display();
-    let special = fs::metadata(path).is_ok_and(|m| !m.is_file());
-    if special {
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot open `{shown}` for writing"))?;
-        let mut out = BufWriter::new(file);
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("cannot write `{shown}`"))?;
-        return Ok(());
+use crate::exit::Failure;
+
+/// Where a command writes its output.
+#[derive(Debug)]
+pub enum Output {
+    /// Standard output: no `--output`, `--output -`, or a path that is this
+    /// process's standard output (`/dev/stdout`, `/proc/self/fd/1`, a link
+    /// to one), written through it (so a shell's `>>` still appends).
+    Stdout,
+    /// A path that is this process's standard error (`/dev/stderr`).
+    Stderr,
+    /// A regular file, or a path where there is nothing yet: written to a
+    /// temporary file in its folder, renamed over it once complete, so that
+    /// the file is whole or untouched. A symbolic link at the path is
+    /// replaced by the file, never written through.
+    File(PathBuf),
+    /// An existing device, pipe or socket (`/dev/null`, a FIFO): opened and
+    /// written directly, never replaced.
+    Direct(PathBuf),
+}
+
+impl Output {
+    /// Decides where the output named `path` goes (`None` or `-`: stdout),
+    /// before the command does any work.
+    ///
+    /// Refused with bad input (exit 2): a folder, and a path that is the
+    /// same file as one of `inputs` (each given with the flag that names
+    /// it), compared by device and inode, so that `./x/../keys.csv` and a
+    /// link to an input count. Refused with an output failure (exit 4): a
+    /// new or regular file whose folder cannot take a new file (missing,
+    /// read-only).
+    pub fn prepare<'a>(
+        path: Option<&Path>,
+        inputs: impl IntoIterator<Item = (&'a str, &'a Path)>,
+    ) -> Result<Self> {
+        let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
+            return Ok(Output::Stdout);
+        };
+        let shown = path.display();
+        if let Ok(metadata) = fs::metadata(path) {
+            if metadata.is_dir() {
+                bail!(
+                    "cannot write the output to `{shown}`: it is a folder; expected a file (or - for stdout)"
+                );
+            }
+            let output = identity(path);
+            for (flag, input) in inputs {
+                if output.is_some() && identity(input) == output {
+                    bail!(
+                        "cannot write the output to `{shown}`: it is the same file as the input `{}` ({flag}), which would be overwritten; expected another file",
+                        input.display()
+                    );
+                }
+            }
+            if let Some(stream) = standard_stream(output) {
+                return Ok(stream);
+            }
+            if !metadata.is_file() {
+                return Ok(Output::Direct(path.to_owned()));
+            }
+        }
+        temp_file_beside(path).map_err(|e| Failure::Output.mark(e))?;
+        Ok(Output::File(path.to_owned()))
     }
+
+    /// True when the output goes to standard output.
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Output::Stdout)
+    }
+
+    /// Writes the output through `write`. A failure (a full disk, a closed
+    /// device) is an output failure (exit 4) and leaves no partial file; a
+    /// closed pipe on stdout (`| head`) is not a failure.
+    pub fn write(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+        let written = match self {
+            Output::Stdout => to_stream(io::stdout().lock(), "stdout", write),
+            Output::Stderr => to_stream(io::stderr().lock(), "stderr", write),
+            Output::Direct(path) => to_special(path, write),
+            Output::File(path) => to_file(path, write),
+        };
+        written.map_err(|e| Failure::Output.mark(e))
+    }
+}
+
+/// Writes to a standard stream; a closed pipe is not an error.
+fn to_stream(
+    stream: impl Write,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let mut out = BufWriter::new(stream);
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot write to {name}")),
+    }
+}
+
+/// Writes to a device, pipe or socket, opened as it is.
+fn to_special(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let shown = path.display();
+    let file = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open `{shown}` for writing"))?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("cannot write `{shown}`"))
+}
+
+/// Writes a file atomically: the bytes go to a temporary file in the same
+/// folder, which is renamed over `path` once complete (and removed if
+/// anything fails).
+fn to_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let shown = path.display();
     let temp = temp_file_beside(path)?;
     let mut out = BufWriter::new(temp);
     write(&mut out)
@@ -40,16 +140,6 @@ pub fn write_file(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write `{shown}`"))?;
     Ok(())
-}
-
-/// Checks, before any work, that [`write_file`] can create its temporary
-/// file next to `path` (a device or pipe is opened directly: nothing to
-/// check). The error is the one `write_file` would give.
-pub fn check_writable(path: &Path) -> Result<()> {
-    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Ok(());
-    }
-    temp_file_beside(path).map(drop)
 }
 
 /// A temporary file in `path`'s folder (removed when dropped).
@@ -90,13 +180,84 @@ fn without_temp_name(error: io::Error) -> io::Error {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-pub fn write_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    match write(&mut out).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(e).context("cannot write to stdout"),
+/// What makes two paths the same file: device and inode, symbolic links
+/// followed. `None` when the path cannot be looked up.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// What makes two paths the same file: the canonical path.
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<PathBuf> {
+    fs::canonicalize(path).ok()
+}
+
+/// The standard stream the file `output` is, if any: writing there goes
+/// through the stream the shell opened, never by replacing the path.
+#[cfg(unix)]
+fn standard_stream(output: Option<(u64, u64)>) -> Option<Output> {
+    use std::os::fd::{AsFd, BorrowedFd};
+    use std::os::unix::fs::MetadataExt;
+    let is = |fd: BorrowedFd<'_>| {
+        let stream = fs::File::from(fd.try_clone_to_owned().ok()?);
+        let metadata = stream.metadata().ok()?;
+        Some((metadata.dev(), metadata.ino()))
+    };
+    let output = output?;
+    if is(io::stdout().as_fd()) == Some(output) {
+        Some(Output::Stdout)
+    } else if is(io::stderr().as_fd()) == Some(output) {
+        Some(Output::Stderr)
+    } else {
+        None
+    }
+}
+
+/// Standard streams are only recognised by name elsewhere.
+#[cfg(not(unix))]
+fn standard_stream(_output: Option<PathBuf>) -> Option<Output> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dash_and_nothing_are_stdout() {
+        assert!(Output::prepare(None, []).unwrap().is_stdout());
+        assert!(
+            Output::prepare(Some(Path::new("-")), [])
+                .unwrap()
+                .is_stdout()
+        );
+    }
+
+    #[test]
+    fn an_input_reached_another_way_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("keys.csv");
+        fs::write(&input, "Name\nHalo\n").unwrap();
+        fs::create_dir(dir.path().join("x")).unwrap();
+        let other = dir.path().join("x").join("..").join("keys.csv");
+        let err = Output::prepare(Some(&other), [("--inventory", input.as_path())]).unwrap_err();
+        assert_eq!(Failure::of(&err), Failure::BadInput);
+        assert!(err.to_string().contains("--inventory"), "{err}");
+        let fresh = dir.path().join("report.csv");
+        assert!(matches!(
+            Output::prepare(Some(&fresh), [("--inventory", input.as_path())]).unwrap(),
+            Output::File(_)
+        ));
+        assert_eq!(fs::read(&input).unwrap(), b"Name\nHalo\n");
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_output_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("r.json");
+        let err = Output::prepare(Some(&path), []).unwrap_err();
+        assert_eq!(Failure::of(&err), Failure::Output);
     }
 }

@@ -16,6 +16,7 @@ use keyaudit_model::{AuditOptions, Inventory, TimeRange};
 
 use crate::cli::FetchArgs;
 use crate::commands::fetch_usage;
+use crate::output::Output;
 
 /// The usage read options recorded in a report, as the reader takes them.
 pub fn read_options(options: &AuditOptions) -> Result<UsageOptions> {
@@ -75,7 +76,12 @@ pub fn gather(
         // The fetched file lives in a folder removed at the end of this block.
         let dir = tempfile::tempdir().context("cannot create a folder for the fetched logs")?;
         let path = dir.path().join("usage.jsonl");
-        fetch_usage::fetch_to_file(fetch, &path, options.allow_partial)?;
+        fetch_usage::fetch_to_file(
+            fetch,
+            &path,
+            &Output::prepare(Some(&path), [])?,
+            options.allow_partial,
+        )?;
         let file = File::open(&path).context("cannot read the fetched logs")?;
         attribute_into(
             &attribution,

@@ -4,6 +4,8 @@
 use keyaudit_model::SourceLocation;
 use thiserror::Error;
 
+use crate::limits::Limit;
+
 /// Why an inventory or a usage file could not be read, or a usage option
 /// (`--timezone`, `--usage-window`) is not valid.
 ///
@@ -118,6 +120,22 @@ pub enum IngestError {
         chars: usize,
         /// The longest value accepted.
         max: usize,
+    },
+
+    /// The file goes over a [`Limit`] every reader holds files to (columns
+    /// or bytes per row, nesting depth): a hostile or broken file, stopped
+    /// before it uses up memory or time.
+    #[error(
+        "{location}: found {found}; expected at most {limit} \
+         (a limit keyaudit holds every file to: is this the right file?)"
+    )]
+    LimitExceeded {
+        /// The file and the row (or line) where the limit was hit.
+        location: SourceLocation,
+        /// What was found, e.g. `a row of 20971521 cells`.
+        found: String,
+        /// The limit.
+        limit: Limit,
     },
 
     /// The inventory files hold no key at all.

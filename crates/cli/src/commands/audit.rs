@@ -1,6 +1,6 @@
 //! `keyaudit audit`: read the inventory and policy, audit, render, exit.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,10 +13,12 @@ use keyaudit_model::{
 use keyaudit_report::{Format, RenderOptions, View, render};
 
 use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, FormatArg, ViewArg};
-use crate::{demo, exit, output, policy_file, saved_report, usage};
+use crate::output::Output;
+use crate::{demo, exit, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
+    let output = Output::prepare(args.output.as_deref(), inputs(&args))?;
     let format = choose_format(args.format, args.output.as_deref());
     if args.bom && format != Format::Csv {
         bail!("--bom applies to CSV only (--format csv), not to --format {format}");
@@ -53,16 +55,12 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         ViewArg::Compliance => View::Compliance,
         ViewArg::Forecast => View::Forecast,
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
         bom: args.bom,
     };
-    let write = |out: &mut dyn Write| render(&report, format, view, &options, out);
-    match &args.output {
-        Some(path) => output::write_file(path, write)?,
-        None => output::write_stdout(write)?,
-    }
+    output.write(|out| render(&report, format, view, &options, out))?;
     let default_gate = if args.demo {
         FailOn::Never
     } else {
@@ -190,6 +188,25 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
         ));
     }
     Ok(report)
+}
+
+/// The files an audit reads, each with the flag that names it: none may be
+/// its output.
+fn inputs(args: &AuditArgs) -> Vec<(&str, &Path)> {
+    let mut inputs: Vec<(&str, &Path)> = Vec::new();
+    inputs.extend(args.inventory.iter().map(|p| ("--inventory", p.as_path())));
+    inputs.extend(args.usage.iter().map(|p| ("--usage", p.as_path())));
+    inputs.extend(args.policy.as_deref().map(|p| ("--policy", p)));
+    inputs.extend(args.baseline.as_deref().map(|p| ("--baseline", p)));
+    if args.fetch_usage {
+        inputs.extend(
+            args.fetch
+                .api_key_file
+                .as_deref()
+                .map(|p| ("--api-key-file", p)),
+        );
+    }
+    inputs
 }
 
 /// Parses `--as-of`: a date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::CaptureSnippetArgs;
-use crate::output;
+use crate::output::Output;
 
 /// The snippet: one JavaScript expression whose value is the inventory.
 const SNIPPET: &str = include_str!("capture_snippet.js");
@@ -21,7 +21,7 @@ pub fn run(args: CaptureSnippetArgs) -> Result<ExitCode> {
     } else {
         SNIPPET.to_string()
     };
-    output::write_stdout(|out| out.write_all(text.as_bytes()))?;
+    Output::prepare(None, [])?.write(|out| out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,6 @@
 //! `keyaudit diff`: what changed between two reports.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,10 +10,18 @@ use keyaudit_report::diff::{diff, render_json, render_markdown, render_table};
 
 use crate::cli::{CatalogueFormat, DiffArgs};
 use crate::commands::audit::use_color;
-use crate::{exit, output, saved_report};
+use crate::output::Output;
+use crate::{exit, saved_report};
 
 /// Runs `keyaudit diff`.
 pub fn run(args: DiffArgs) -> Result<ExitCode> {
+    let output = Output::prepare(
+        args.output.as_deref(),
+        [
+            ("OLD.json", args.old.as_path()),
+            ("NEW.json", args.new.as_path()),
+        ],
+    )?;
     let old = saved_report::load(&args.old)?;
     let new = saved_report::load(&args.new)?;
     let changes = diff(&old, &new);
@@ -22,20 +30,16 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         .format
         .or_else(|| format_of(args.output.as_deref()?))
         .unwrap_or(CatalogueFormat::Table);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
         bom: false,
     };
-    let write = |out: &mut dyn Write| match format {
+    output.write(|out| match format {
         CatalogueFormat::Table => render_table(&changes, &options, out),
         CatalogueFormat::Json => render_json(&changes, out),
         CatalogueFormat::Markdown => render_markdown(&changes, out),
-    };
-    match &args.output {
-        Some(path) => output::write_file(path, write)?,
-        None => output::write_stdout(write)?,
-    }
+    })?;
     Ok(exit::diff_exit_code(&changes, args.fail_on))
 }
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyaudit_ingest::mask_full_keys;
@@ -17,15 +17,20 @@ use keyaudit_itglue::{
 };
 
 use crate::cli::{FetchArgs, FetchUsageArgs, RegionArg};
-use crate::exit::ApiFailure;
-use crate::output;
+use crate::exit::Failure;
+use crate::output::Output;
 
 /// The environment variable holding the IT Glue API key.
 pub const KEY_VARIABLE: &str = "ITGLUE_API_KEY";
 
 /// Runs `keyaudit fetch-usage`.
 pub fn run(args: FetchUsageArgs) -> Result<ExitCode> {
-    let report = fetch_to_file(&args.fetch, &args.output, false)?;
+    let key_file = args.fetch.api_key_file.as_deref();
+    let output = Output::prepare(
+        Some(&args.output),
+        key_file.map(|file| ("--api-key-file", file)),
+    )?;
+    let report = fetch_to_file(&args.fetch, &args.output, &output, false)?;
     eprintln!(
         "wrote {}: {} events ({} requests, {} retries)",
         args.output.display(),
@@ -36,23 +41,28 @@ pub fn run(args: FetchUsageArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fetches the window `args` names into `path` (atomically). An incomplete
-/// fetch still writes the file, marked incomplete, and fails with an
-/// [`ApiFailure`] saying where it stopped, unless `allow_partial` (the
-/// audit's `--allow-partial`): it then only warns.
+/// Fetches the window `args` names into `output` (prepared, named `path`).
+/// An incomplete fetch still writes the file, marked incomplete, and fails
+/// with an API failure (exit 3) saying where it stopped, unless
+/// `allow_partial` (the audit's `--allow-partial`): it then only warns.
 ///
 /// Nothing is written unless the fetch completes: a failure of the API, or
-/// an interruption (SIGINT, SIGTERM), fails with an [`ApiFailure`] (exit 3)
-/// saying how far the fetch got; an output that cannot be written fails
-/// before the fetch starts when possible, always with exit 2.
-pub fn fetch_to_file(args: &FetchArgs, path: &Path, allow_partial: bool) -> Result<FetchReport> {
+/// an interruption (SIGINT, SIGTERM), fails with an API failure (exit 3)
+/// saying how far the fetch got; an output that cannot be written is an
+/// output failure (exit 4).
+pub fn fetch_to_file(
+    args: &FetchArgs,
+    path: &Path,
+    output: &Output,
+    allow_partial: bool,
+) -> Result<FetchReport> {
     init_logging(args.verbose);
     let key = match &args.api_key_file {
         Some(file) => ApiKey::from_file(file)?,
         None => ApiKey::from_env(KEY_VARIABLE)?,
     };
     let config = config(args, Utc::now())?;
-    let target = Target::prepare(path)?;
+    let target = Target::prepare(output)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -69,25 +79,26 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path, allow_partial: bool) -> Resu
     let so_far = progress.so_far();
     let (report, exposures) = match outcome {
         Err(signal) => {
-            return Err(ApiFailure(format!(
+            return Err(Failure::Api.mark(anyhow!(
                 "interrupted ({signal}) after fetching {so_far}; no usage file was written"
-            ))
-            .into());
+            )));
         }
         // Writing the output (or its spool, next to it) failed: a full
         // disk, say. That is the output's fault, not the API's.
         Ok(Err(FetchError::Io { source, .. } | FetchError::Sink(source))) => {
-            bail!("cannot write `{}`: {source}", path.display())
+            return Err(
+                Failure::Output.mark(anyhow!("cannot write `{}`: {source}", path.display()))
+            );
         }
         Ok(Err(err)) if err.is_usage_error() => return Err(err.into()),
         Ok(Err(err)) => {
-            return Err(anyhow::Error::new(err).context(format!(
+            return Err(Failure::Api.mark(err).context(format!(
                 "the fetch failed after fetching {so_far}; no usage file was written"
             )));
         }
         Ok(Ok(written)) => written,
     };
-    target.finish(path)?;
+    target.finish(output)?;
     warn_exposures(&exposures, path);
     warn_anomalies(&report, path);
     if !report.complete {
@@ -105,10 +116,9 @@ pub fn fetch_to_file(args: &FetchArgs, path: &Path, allow_partial: bool) -> Resu
         if allow_partial {
             eprintln!("warning: {message}; auditing them as partial evidence (--allow-partial)");
         } else {
-            return Err(ApiFailure(format!(
+            return Err(Failure::Api.mark(anyhow!(
                 "{message} (an audit accepts it with --allow-partial)"
-            ))
-            .into());
+            )));
         }
     }
     Ok(report)
@@ -157,27 +167,25 @@ fn warn_exposures(exposures: &[HeaderExposure], path: &Path) {
     );
 }
 
-/// Where the fetch writes: the output itself (a regular file, replaced
-/// atomically by the writer), or, for a device or a pipe (`/dev/stdout`),
-/// a file in a temporary folder copied there once complete.
+/// Where the fetch writes: the output file itself (replaced atomically by
+/// the writer), or, for stdout, a device or a pipe (`/dev/stdout`), a file
+/// in a temporary folder copied there once complete.
 enum Target {
     File(PathBuf),
     Special(tempfile::TempDir, PathBuf),
 }
 
 impl Target {
-    /// Checks that the output can be written before anything is fetched.
-    fn prepare(path: &Path) -> Result<Self> {
-        let shown = path.display();
-        if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-            let dir = tempfile::tempdir()
-                .with_context(|| format!("cannot write `{shown}`: no temporary folder"))?;
-            let fetched = dir.path().join("usage.jsonl");
-            return Ok(Target::Special(dir, fetched));
+    /// Where to fetch to for `output` (checked by [`Output::prepare`]).
+    fn prepare(output: &Output) -> Result<Self> {
+        if let Output::File(path) = output {
+            return Ok(Target::File(path.clone()));
         }
-        // The writer creates its temporary files next to the output.
-        output::check_writable(path)?;
-        Ok(Target::File(path.to_owned()))
+        let dir = tempfile::tempdir()
+            .map_err(|e| Failure::Output.mark(e))
+            .context("cannot create a temporary folder for the fetched logs")?;
+        let fetched = dir.path().join("usage.jsonl");
+        Ok(Target::Special(dir, fetched))
     }
 
     /// The file the fetch writes to.
@@ -187,13 +195,13 @@ impl Target {
         }
     }
 
-    /// Copies a fetched file to a device or pipe output.
-    fn finish(self, path: &Path) -> Result<()> {
+    /// Copies a fetched file to a stdout, device or pipe output.
+    fn finish(self, output: &Output) -> Result<()> {
         let Target::Special(_dir, fetched) = self else {
             return Ok(());
         };
         let mut file = fs::File::open(&fetched).context("cannot read the fetched logs")?;
-        output::write_file(path, |out| io::copy(&mut file, out).map(drop))
+        output.write(|out| io::copy(&mut file, out).map(drop))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `keyaudit history`: the trend over the reports saved in a folder.
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -11,7 +11,8 @@ use keyaudit_report::history::{history, render_html, render_json, render_markdow
 
 use crate::cli::{ColorArg, HistoryArgs, HistoryFormat};
 use crate::commands::audit::use_color;
-use crate::{output, saved_report};
+use crate::output::Output;
+use crate::saved_report;
 
 /// Runs `keyaudit history`.
 pub fn run(args: HistoryArgs) -> Result<ExitCode> {
@@ -22,6 +23,10 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         .filter(|path| path.is_file())
         .collect();
     entries.sort();
+    let output = Output::prepare(
+        args.output.as_deref(),
+        entries.iter().map(|path| ("a file in DIR", path.as_path())),
+    )?;
     let mut reports = Vec::new();
     let mut notes = Vec::new();
     for path in entries {
@@ -38,7 +43,7 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         .format
         .or_else(|| format_of(args.output.as_deref()?))
         .unwrap_or(HistoryFormat::Table);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     if !(format == HistoryFormat::Table && to_terminal) {
         for note in &trend.notes {
             eprintln!("note: {note}");
@@ -48,16 +53,12 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         color: use_color(ColorArg::Auto, to_terminal),
         bom: false,
     };
-    let write = |out: &mut dyn Write| match format {
+    output.write(|out| match format {
         HistoryFormat::Table => render_table(&trend, &options, out),
         HistoryFormat::Json => render_json(&trend, out),
         HistoryFormat::Markdown => render_markdown(&trend, out),
         HistoryFormat::Html => render_html(&trend, out),
-    };
-    match &args.output {
-        Some(path) => output::write_file(path, write)?,
-        None => output::write_stdout(write)?,
-    }
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

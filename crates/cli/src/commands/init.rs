@@ -1,28 +1,28 @@
 //! `keyaudit init`: write a commented policy with every setting at its default.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use keyaudit_engine::DEFAULT_POLICY_TOML;
 
 use crate::cli::InitArgs;
-use crate::output;
+use crate::output::Output;
 
-/// Runs `keyaudit init`.
+/// Runs `keyaudit init`. An existing file is only replaced with `--force`;
+/// stdout (`-`), a device or a pipe is written as it is.
 pub fn run(args: InitArgs) -> Result<ExitCode> {
-    let write = |out: &mut dyn Write| out.write_all(DEFAULT_POLICY_TOML.as_bytes());
-    if args.output.as_os_str() == "-" {
-        output::write_stdout(write)?;
-        return Ok(ExitCode::SUCCESS);
+    let output = Output::prepare(Some(&args.output), [])?;
+    if let Output::File(path) = &output {
+        if path.exists() && !args.force {
+            bail!(
+                "`{}` already exists; pass --force to overwrite it",
+                path.display()
+            );
+        }
     }
-    if args.output.exists() && !args.force {
-        bail!(
-            "`{}` already exists; pass --force to overwrite it",
-            args.output.display()
-        );
+    output.write(|out| out.write_all(DEFAULT_POLICY_TOML.as_bytes()))?;
+    if let Output::File(path) = &output {
+        eprintln!("wrote {}", path.display());
     }
-    output::write_file(&args.output, write)?;
-    eprintln!("wrote {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }

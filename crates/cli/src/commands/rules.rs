@@ -10,12 +10,13 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width};
 use keyaudit_engine::rules::{Rule, catalogue};
 
 use crate::cli::{CatalogueFormat, RulesArgs};
-use crate::output;
+use crate::output::Output;
 
 /// Runs `keyaudit rules`.
 pub fn run(args: RulesArgs) -> Result<ExitCode> {
+    let output = Output::prepare(args.output.as_deref(), [])?;
     let rules = catalogue();
-    output::write_stdout(|out| match args.format {
+    output.write(|out| match args.format {
         CatalogueFormat::Table => table(&rules, out),
         CatalogueFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &rules)?;

@@ -3,22 +3,25 @@
 //! policy attributes to no key.
 
 use std::fs::File;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use keyaudit_engine::{BindingSuggester, ValidPolicy};
 use keyaudit_ingest::read_usage_file_parallel;
 
 use crate::cli::SuggestBindingsArgs;
-use crate::{output, policy_file, usage};
+use crate::output::Output;
+use crate::{policy_file, usage};
 
 /// Runs `keyaudit suggest-bindings`.
 pub fn run(args: SuggestBindingsArgs) -> Result<ExitCode> {
-    if let Some(out) = &args.output {
-        refuse_input_as_output(out, &args)?;
-        output::check_writable(out)?;
-    }
+    let inputs = args
+        .inventory
+        .iter()
+        .map(|p| ("--inventory", p.as_path()))
+        .chain(args.usage.iter().map(|p| ("--usage", p.as_path())))
+        .chain(args.policy.as_deref().map(|p| ("--policy", p)));
+    let output = Output::prepare(args.output.as_deref(), inputs)?;
     let options = usage::read_options(&usage::audit_options(
         &args.timezone,
         args.usage_window.as_deref(),
@@ -45,32 +48,6 @@ pub fn run(args: SuggestBindingsArgs) -> Result<ExitCode> {
         suggester.merge(&mut total, tally);
     }
     let suggestions = suggester.suggest(&total);
-    let write = |out: &mut dyn std::io::Write| keyaudit_report::bindings::render(&suggestions, out);
-    match &args.output {
-        Some(path) => output::write_file(path, write)?,
-        None => output::write_stdout(write)?,
-    }
+    output.write(|out| keyaudit_report::bindings::render(&suggestions, out))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// An output that is one of the inputs is refused before any work.
-fn refuse_input_as_output(out: &Path, args: &SuggestBindingsArgs) -> Result<()> {
-    let Ok(target) = out.canonicalize() else {
-        return Ok(());
-    };
-    let inputs = args
-        .inventory
-        .iter()
-        .chain(&args.usage)
-        .chain(args.policy.as_ref());
-    for input in inputs {
-        if input.canonicalize().is_ok_and(|p| p == target) {
-            bail!(
-                "--output `{}` is the input `{}`: write the suggestions to another file (an input is never overwritten)",
-                out.display(),
-                input.display()
-            );
-        }
-    }
-    Ok(())
 }

@@ -406,7 +406,8 @@ fn inventory_warnings_follow_fail_on() {
 #[test]
 fn inventory_1mib_field() {
     let dir = tempfile::tempdir().unwrap();
-    let big = "A".repeat(1 << 20);
+    // Just under the row limit (1 MiB), so that the field's own limit is hit.
+    let big = "A".repeat((1 << 20) - 1024);
     fs::write(
         dir.path().join("inventory-1mib-field.csv"),
         format!("Name,Key,Password Access\n{big},ITG.45df64a0dd9df8a7a79dc4382927a045.*****,no\n"),
@@ -423,7 +424,7 @@ fn inventory_1mib_field() {
         ],
         Some(dir.path()),
     );
-    assert_refused(&run, &["1048576 characters", "at most 4096"]);
+    assert_refused(&run, &["1047552 characters", "at most 4096"]);
     assert!(run.stderr.len() < 1000, "the value is not echoed");
 }
 
@@ -435,7 +436,7 @@ fn inventory_1mib_quoted_field_in_a_valid_csv() {
         dir.path().join("inventory-1mib-notes.csv"),
         format!(
             "Name,Key,Notes\nHaloPSA Integration,,\"{}\"\n",
-            line.repeat(1024)
+            line.repeat(1023)
         ),
     )
     .unwrap();
@@ -450,7 +451,73 @@ fn inventory_1mib_quoted_field_in_a_valid_csv() {
         ],
         Some(dir.path()),
     );
-    assert_refused(&run, &[":2, column \"Notes\"", "1048576 characters"]);
+    assert_refused(&run, &[":2, column \"Notes\"", "1047552 characters"]);
+}
+
+/// Hostile files: a header of 20 MiB of commas (inventory and activity-log
+/// export) and a page nested 200,000 deep stop at a limit, fast.
+#[test]
+fn hostile_files_stop_at_a_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let commas = ",".repeat(20 << 20);
+    fs::write(
+        dir.path().join("commas.csv"),
+        format!(
+            "Name,Key{commas}
+HaloPSA Integration,\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("commas-activity.csv"),
+        format!("Date{commas}\n2026-11-01 10:00:00\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("nested.html"),
+        format!(
+            "<html><body>\n{}<table><tr><th>Name<th>Key<tr><td>Halo<td></table>",
+            "<div>".repeat(200_000)
+        ),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let run = run_with(
+        "inventory_20mib_header_of_commas",
+        &["audit", "--inventory", "{tmp}/commas.csv", "--as-of", AS_OF],
+        Some(dir.path()),
+    );
+    assert_refused(&run, &["commas.csv:1", "1 MiB (1048576 bytes) per row"]);
+    let run = run_with(
+        "usage_20mib_header_of_commas",
+        &[
+            "audit",
+            "--inventory",
+            "inventory-bom.csv",
+            "--usage",
+            "{tmp}/commas-activity.csv",
+            "--as-of",
+            AS_OF,
+        ],
+        Some(dir.path()),
+    );
+    assert_refused(
+        &run,
+        &["commas-activity.csv:1", "1 MiB (1048576 bytes) per row"],
+    );
+    let run = run_with(
+        "inventory_html_nested_200000_deep",
+        &[
+            "audit",
+            "--inventory",
+            "{tmp}/nested.html",
+            "--as-of",
+            AS_OF,
+        ],
+        Some(dir.path()),
+    );
+    assert_refused(&run, &["nested.html (line 2)", "256 nested elements"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
 
 #[test]

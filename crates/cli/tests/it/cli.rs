@@ -387,7 +387,7 @@ fn as_of_accepts_dates_and_times() {
 }
 
 #[test]
-fn unwritable_output_exits_2() {
+fn unwritable_output_exits_4() {
     keyaudit()
         .args([
             "audit",
@@ -396,7 +396,7 @@ fn unwritable_output_exits_2() {
             "/nonexistent-dir/report.json",
         ])
         .assert()
-        .code(2)
+        .code(4)
         .stderr(predicate::str::contains("/nonexistent-dir/report.json"));
 }
 

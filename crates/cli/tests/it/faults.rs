@@ -1,7 +1,10 @@
 //! Faults: an IT Glue server that dies or fails in the middle of
-//! `fetch-usage`, SIGINT and SIGTERM during a fetch, and outputs that cannot
-//! be written (a full disk, a missing or read-only folder). Every case exits
-//! with its documented code, says what happened, and leaves no file behind.
+//! `fetch-usage`, SIGINT and SIGTERM during a fetch, outputs that cannot be
+//! written (a full disk, a missing or read-only folder: exit 4), outputs
+//! that are not regular files (stdout, a link to it, a FIFO: written
+//! directly, never replaced) and outputs that are inputs (refused, exit 2).
+//! Every case exits with its documented code, says what happened, and
+//! leaves no file behind.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -245,8 +248,16 @@ fn sigint_during_audit_fetch_usage_leaves_no_report() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_full_disk_exits_2() {
+fn a_full_disk_exits_4() {
     const FULL: &str = "error: cannot write `/dev/full`: No space left on device (os error 28)\n";
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    keyaudit()
+        .args(["audit", "--demo", "--output"])
+        .arg(&report)
+        .assert()
+        .success();
+    let report = report.to_str().unwrap();
     for args in [
         &["audit", "--demo", "--output", "/dev/full"][..],
         &[
@@ -257,9 +268,12 @@ fn a_full_disk_exits_2() {
             "--output",
             "/dev/full",
         ],
-        &["init", "--force", "--output", "/dev/full"],
+        &["init", "--output", "/dev/full"],
+        &["rules", "--output", "/dev/full"],
+        &["diff", report, report, "--output", "/dev/full"],
+        &["history", dir.path().to_str().unwrap(), "-o", "/dev/full"],
     ] {
-        keyaudit().args(args).assert().code(2).stderr(FULL);
+        keyaudit().args(args).assert().code(4).stderr(FULL);
     }
     // A full stdout is an error too (not a panic of `println!`).
     for args in [&["rules", "--format", "json"][..], &["audit", "--demo"]] {
@@ -274,7 +288,7 @@ fn a_full_disk_exits_2() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {stderr}");
         assert_eq!(
             stderr,
             "error: cannot write to stdout: No space left on device (os error 28)\n"
@@ -284,7 +298,7 @@ fn a_full_disk_exits_2() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn fetch_usage_to_a_full_disk_exits_2() {
+fn fetch_usage_to_a_full_disk_exits_4() {
     let server = server();
     let assert = keyaudit()
         .env("ITGLUE_API_KEY", KEY)
@@ -296,7 +310,7 @@ fn fetch_usage_to_a_full_disk_exits_2() {
             "/dev/full",
         ])
         .assert()
-        .code(2);
+        .code(4);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert_eq!(
         stderr,
@@ -314,7 +328,9 @@ fn fetch_usage_to_a_full_disk_exits_2() {
 
 /// Folders a file cannot be created in: one that does not exist, a path
 /// through a regular file, and a read-only folder (where the test user is
-/// bound by permissions: root is not, and then `/sys` stands in).
+/// bound by permissions: root is not, and then `/sys`, which refuses new
+/// files to root too, stands in; with neither, the case is skipped, saying
+/// so).
 fn unwritable_outputs(dir: &Path) -> Vec<PathBuf> {
     let mut paths = vec![dir.join("missing").join("report.json")];
     fs::write(dir.join("file.txt"), "").unwrap();
@@ -330,6 +346,8 @@ fn unwritable_outputs(dir: &Path) -> Vec<PathBuf> {
         fs::remove_file(read_only.join("probe")).unwrap();
         if Path::new("/sys").is_dir() && fs::write("/sys/keyaudit-probe", "").is_err() {
             paths.push(PathBuf::from("/sys/keyaudit-report.json"));
+        } else {
+            eprintln!("skipped: no read-only folder (running as root without /sys)");
         }
     }
     paths
@@ -344,7 +362,7 @@ fn restore_permissions(dir: &Path) {
 }
 
 #[test]
-fn an_unwritable_folder_exits_2_without_a_partial_file() {
+fn an_unwritable_folder_exits_4_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = unwritable_outputs(dir.path());
     assert!(outputs.len() >= 3, "{outputs:?}");
@@ -354,7 +372,7 @@ fn an_unwritable_folder_exits_2_without_a_partial_file() {
             .args(["audit", "--demo", "--output"])
             .arg(output)
             .assert()
-            .code(2);
+            .code(4);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         assert!(
             stderr.starts_with(&format!(
@@ -366,6 +384,13 @@ fn an_unwritable_folder_exits_2_without_a_partial_file() {
         );
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(!output.exists());
+        // Refused before the inventory is read: the missing inventory is
+        // not what the error names.
+        keyaudit()
+            .args(["audit", "--inventory", "missing.csv", "--output"])
+            .arg(output)
+            .assert()
+            .code(4);
     }
     restore_permissions(dir.path());
     assert_eq!(files_in(dir.path()), ["file.txt", "read-only"]);
@@ -373,7 +398,7 @@ fn an_unwritable_folder_exits_2_without_a_partial_file() {
 }
 
 #[test]
-fn fetch_usage_to_an_unwritable_folder_exits_2_before_fetching() {
+fn fetch_usage_to_an_unwritable_folder_exits_4_before_fetching() {
     let server = server();
     let dir = tempfile::tempdir().unwrap();
     for output in unwritable_outputs(dir.path()) {
@@ -382,7 +407,7 @@ fn fetch_usage_to_an_unwritable_folder_exits_2_before_fetching() {
             .args(["fetch-usage", "--base-url", &server.base_url(), "-o"])
             .arg(&output)
             .assert()
-            .code(2);
+            .code(4);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
         assert!(
             stderr.starts_with(&format!("error: cannot write `{}`: ", output.display())),
@@ -404,13 +429,29 @@ fn a_folder_as_output_exits_2() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(
-        stderr.starts_with(&format!(
-            "error: cannot open `{}` for writing",
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot write the output to `{}`: it is a folder; expected a file (or - for stdout)\n",
             dir.path().display()
-        )),
-        "{stderr}"
+        )
     );
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn fetch_usage_to_a_folder_exits_2_before_fetching() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let assert = keyaudit()
+        .env("ITGLUE_API_KEY", KEY)
+        .args(["fetch-usage", "--base-url", &server.base_url(), "-o"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("it is a folder"), "{stderr}");
+    assert_eq!(server.requests(), 0, "nothing is fetched for nothing");
     assert!(files_in(dir.path()).is_empty());
 }
 
@@ -438,4 +479,199 @@ fn fetch_usage_to_stdout_works() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 2001);
     assert!(text.starts_with("{\"schema\":\"keyaudit.usage/v1\""));
+}
+
+// ------------------------------------------------- outputs that are no file
+
+/// Runs keyaudit with its stdout redirected to a regular file, as a shell's
+/// `> captured` does; returns what it wrote there.
+fn run_into_file(args: &[&std::ffi::OsStr], dir: &Path) -> (Output, String) {
+    let captured = dir.join("captured.txt");
+    let out = StdCommand::new(assert_cmd::cargo::cargo_bin("keyaudit"))
+        .env_remove("RUST_LOG")
+        .env_remove("ITGLUE_API_KEY")
+        .args(args)
+        .stdout(fs::File::create(&captured).unwrap())
+        .output()
+        .unwrap();
+    let text = fs::read_to_string(&captured).unwrap();
+    fs::remove_file(&captured).unwrap();
+    (out, text)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn stdout_named_as_a_path_is_written_through_stdout() {
+    use std::ffi::OsStr;
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("report.json");
+    symlink("/proc/self/fd/1", &link).unwrap();
+    let expected = keyaudit()
+        .args(["audit", "--demo", "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let expected = String::from_utf8(expected).unwrap();
+    // A link to the process's stdout, stdout's own /proc entry, and `-`,
+    // while stdout is a regular file (where renaming a file over the path
+    // would lose the report, and as root replace the system's link).
+    for output in [
+        link.as_os_str(),
+        OsStr::new("/proc/self/fd/1"),
+        OsStr::new("-"),
+    ] {
+        let args = ["audit", "--demo", "--format", "json", "--output"].map(OsStr::new);
+        let mut args = args.to_vec();
+        args.push(output);
+        let (out, text) = run_into_file(&args, dir.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{output:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text, expected, "{output:?}");
+    }
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is left as it was"
+    );
+    assert_eq!(files_in(dir.path()), ["report.json"]);
+    // Every command takes `-`.
+    for args in [
+        &["rules", "--format", "json", "--output", "-"][..],
+        &["init", "--output", "-"],
+    ] {
+        let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        let (out, text) = run_into_file(&args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!text.is_empty(), "{args:?}");
+    }
+    assert_eq!(files_in(dir.path()), ["report.json"], "no file named -");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_is_written_to_not_replaced() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = StdCommand::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            fs::File::open(fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    keyaudit()
+        .args(["audit", "--demo", "--format", "json", "--output"])
+        .arg(&fifo)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success();
+    let text = reader.join().unwrap();
+    assert!(
+        text.contains("\"schema\": \"keyaudit.report/v1\""),
+        "{text}"
+    );
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+// -------------------------------------------- outputs that are inputs
+
+/// Asserts a refusal of `output` as the same file as `input`: exit 2 before
+/// any work, the message names both, the input is byte-identical.
+fn assert_input_kept(cmd: &mut assert_cmd::Command, input: &Path, flag: &str) {
+    let before = fs::read(input).unwrap();
+    let assert = cmd.assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.starts_with("error: cannot write the output to `")
+            && stderr.contains("it is the same file as the input")
+            && stderr.contains(&format!("({flag})")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(fs::read(input).unwrap(), before, "{flag} was changed");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_an_input_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo");
+    fs::copy(demo.join("inventory.csv"), path("keys.csv")).unwrap();
+    fs::copy(demo.join("activity.jsonl"), path("usage.jsonl")).unwrap();
+    fs::copy(demo.join("keyaudit.toml"), path("keyaudit.toml")).unwrap();
+    fs::create_dir(path("x")).unwrap();
+    std::os::unix::fs::symlink(path("keys.csv"), path("link.csv")).unwrap();
+    let audit = |output: &Path| {
+        let mut cmd = keyaudit();
+        cmd.current_dir(dir.path())
+            .args(["audit", "-i", "keys.csv", "-u", "usage.jsonl"])
+            .args(["-p", "keyaudit.toml", "--as-of", "2026-11-16", "-o"])
+            .arg(output);
+        cmd
+    };
+    // The same file by another path, through a link, and each input kind.
+    for (output, input, flag) in [
+        ("x/../keys.csv", "keys.csv", "--inventory"),
+        ("./link.csv", "keys.csv", "--inventory"),
+        ("usage.jsonl", "usage.jsonl", "--usage"),
+        ("keyaudit.toml", "keyaudit.toml", "--policy"),
+    ] {
+        assert_input_kept(&mut audit(Path::new(output)), &path(input), flag);
+    }
+    audit(Path::new("report.json"))
+        .args(["--fail-on", "never"])
+        .assert()
+        .success();
+    let mut baseline = audit(Path::new("report.json"));
+    baseline.args(["--baseline", "report.json"]);
+    assert_input_kept(&mut baseline, &path("report.json"), "--baseline");
+
+    let mut diff = keyaudit();
+    diff.current_dir(dir.path()).args([
+        "diff",
+        "report.json",
+        "report.json",
+        "-o",
+        "./report.json",
+    ]);
+    assert_input_kept(&mut diff, &path("report.json"), "OLD.json");
+
+    fs::create_dir(path("reports")).unwrap();
+    fs::copy(path("report.json"), path("reports/2026-11.json")).unwrap();
+    let mut history = keyaudit();
+    history
+        .current_dir(dir.path())
+        .args(["history", "reports", "-o", "reports/2026-11.json"]);
+    assert_input_kept(&mut history, &path("reports/2026-11.json"), "a file in DIR");
+
+    let server = server();
+    fs::write(path("key.txt"), KEY).unwrap();
+    let mut fetch = keyaudit();
+    fetch.current_dir(dir.path()).args([
+        "fetch-usage",
+        "--base-url",
+        &server.base_url(),
+        "--api-key-file",
+        "key.txt",
+        "-o",
+        "./key.txt",
+    ]);
+    assert_input_kept(&mut fetch, &path("key.txt"), "--api-key-file");
+    assert_eq!(server.requests(), 0);
 }

@@ -279,7 +279,7 @@ fn suggest_bindings_never_overwrites_an_input() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("never overwritten"), "{stderr}");
+    assert!(stderr.contains("would be overwritten"), "{stderr}");
     assert_eq!(
         fs::read_to_string(&policy).unwrap(),
         "[idle]\nwarn_after_days = 45\n"

@@ -29,8 +29,11 @@ use super::table::Table;
 use super::{Collector, ParsedInventory};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
+use crate::limits::{MAX_HTML_DEPTH, check_columns, too_deep};
 use crate::redact::{find_secrets, is_secret_char, redact_secrets};
 use crate::tabular::quoted_list;
+
+mod depth;
 
 /// True when the text is an HTML page or holds an HTML table: its first
 /// non-whitespace character is `<`, or it holds both `<table` and `<tr`
@@ -46,8 +49,14 @@ fn contains_ignore_case(text: &str, needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Parses an HTML page (already decoded).
+/// Parses an HTML page (already decoded). A page nesting elements deeper
+/// than [`MAX_HTML_DEPTH`] is refused before it is parsed.
 pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestError> {
+    if let Some(line) = depth::too_deep(text, MAX_HTML_DEPTH) {
+        return Err(too_deep(SourceLocation::file(format!(
+            "{source} (line {line})"
+        ))));
+    }
     let marked = Marked::new(text);
     let page = Html::parse_document(&marked.text);
     let tables: Vec<PageTable<'_>> = page
@@ -100,6 +109,9 @@ pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestE
             });
             values.push(clean.into_owned());
             values.extend((1..span(cell)).map(|_| String::new()));
+            check_columns(values.len(), || {
+                SourceLocation::row(collector.place(), number)
+            })?;
             hints.extend(content.hints.iter().map(|h| quiet(h, marked.marks)));
         }
         // A message row ("No API keys") spans the whole table.

@@ -17,6 +17,7 @@ use super::time::{TIME_FORMS, trim};
 use super::{Sink, may_hold_key, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
+use crate::limits::{CsvRows, check_columns, is_csv_row_too_long, is_row_too_long, row_too_long};
 use crate::redact::redact_secrets;
 use crate::tabular::{detect_delimiter, normalise, quoted_list};
 
@@ -282,6 +283,9 @@ impl Place<'_> {
 
 /// What a failed record read says.
 fn record_error(source: &str, row: usize, e: csv::Error) -> IngestError {
+    if is_csv_row_too_long(&e) {
+        return row_too_long(SourceLocation::row(source, row));
+    }
     let message = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(e) => IngestError::Io {
@@ -297,24 +301,24 @@ fn record_error(source: &str, row: usize, e: csv::Error) -> IngestError {
 }
 
 /// The csv crate's reader over a CSV export, its delimiter detected on the
-/// first line.
+/// first line, its rows capped.
 fn csv_reader<'r, R: BufRead>(
     reader: &'r mut R,
     source: &str,
-) -> Result<(csv::Reader<&'r mut R>, u8), IngestError> {
+) -> Result<(CsvRows<&'r mut R>, u8), IngestError> {
     let head = detect::fill(reader).map_err(|e| IngestError::Io {
         file: source.to_string(),
         source: e,
     })?;
     let first_line = memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]);
     let (delimiter, _) = detect_delimiter(&String::from_utf8_lossy(first_line));
-    let csv = csv::ReaderBuilder::new()
+    let mut builder = csv::ReaderBuilder::new();
+    builder
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader);
-    Ok((csv, delimiter))
+        .buffer_capacity(1 << 16);
+    Ok((CsvRows::new(&builder, reader), delimiter))
 }
 
 /// Reads a CSV export after its leading blank lines.
@@ -411,9 +415,14 @@ pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
     let mut table = Table::new(source, start, Some(prologue.header.clone()));
     let mut scanner = Scanner::new(reader, prologue.delimiter, 1 << 18);
     let marker = SENTINEL.strip_suffix(b"\n").unwrap_or(SENTINEL);
-    let io_error = |e| IngestError::Io {
-        file: source.to_string(),
-        source: e,
+    let io_error = |e: std::io::Error, row: usize| {
+        if is_row_too_long(&e) {
+            return row_too_long(SourceLocation::row(source, row));
+        }
+        IngestError::Io {
+            file: source.to_string(),
+            source: e,
+        }
     };
     let mut pending_marker = false;
     loop {
@@ -446,6 +455,12 @@ pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
                     });
                 }
                 Next::More => break false,
+                Next::TooLong => {
+                    return Err(row_too_long(SourceLocation::row(
+                        source,
+                        table.place.row + 1,
+                    )));
+                }
             };
             if sentinel && row_is(&row, marker) {
                 break true;
@@ -470,9 +485,10 @@ pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
                 }
             }
         };
+        let row = table.place.row + 1;
         if !marker_seen {
-            scanner.fill().map_err(io_error)?;
-        } else if scanner.at_end().map_err(io_error)? {
+            scanner.fill().map_err(|e| io_error(e, row))?;
+        } else if scanner.at_end().map_err(|e| io_error(e, row))? {
             return Ok(ChunkEnd {
                 rows: table.place.row,
                 clean: true,
@@ -527,6 +543,7 @@ impl<'s> Table<'s> {
             header,
             cleaned,
         } = self;
+        check_columns(record.len(), || place.location())?;
         let text = record.text();
         if text.is_none() && !record.readable_when_not_utf8() {
             return Ok(false);

@@ -23,6 +23,8 @@ use csv::ByteRecord;
 use memchr::{memchr, memchr3};
 use wide::u8x16;
 
+use crate::limits::{MAX_COLUMNS, MAX_ROW_BYTES, row_too_long_io};
+
 /// Reads records from `R`, keeping one buffer.
 pub(crate) struct Scanner<R> {
     reader: R,
@@ -63,6 +65,9 @@ pub(crate) enum Row<'a> {
 pub(crate) enum Next<'a> {
     /// A row.
     Row(Row<'a>),
+    /// The row at the window's position takes more than [`MAX_ROW_BYTES`]
+    /// (from the end of the row before, line breaks included).
+    TooLong,
     /// The input is read to its end.
     End,
     /// The window ends inside a row: [`Scanner::fill`], then take a new
@@ -160,7 +165,10 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// Moves the unread bytes to the front and reads more after them.
+    /// Moves the unread bytes to the front and reads more after them. The
+    /// buffer grows for a row longer than it, up to the row limit: a row
+    /// still unfinished past [`MAX_ROW_BYTES`] fails the read (an error that
+    /// [`is_row_too_long`](crate::limits::is_row_too_long) recognises).
     pub(crate) fn fill(&mut self) -> io::Result<()> {
         if self.eof {
             return Ok(());
@@ -169,6 +177,9 @@ impl<R: Read> Scanner<R> {
         self.end -= self.pos;
         self.pos = 0;
         if self.end == self.buf.len() {
+            if self.end > MAX_ROW_BYTES {
+                return Err(row_too_long_io());
+            }
             let grown = self.buf.len() * 2;
             self.buf.resize(grown, 0);
         }
@@ -221,11 +232,17 @@ impl Window<'_> {
             if !matches!(found, Spans::Full) {
                 break found;
             }
+            // A row of more cells than a reader takes is copied, as is any
+            // row not read in place, and refused by its reader.
+            if self.spans.len() > MAX_COLUMNS {
+                break Spans::Copy;
+            }
             // More slots, and the row again.
-            let more = 2 * self.spans.len() + 16;
+            let more = (2 * self.spans.len() + 16).min(MAX_COLUMNS + 1);
             self.spans.resize(more, (0, 0));
         };
         match found {
+            Spans::Row { used, .. } if used - at > MAX_ROW_BYTES => Next::TooLong,
             Spans::Row {
                 start,
                 end,
@@ -255,6 +272,7 @@ impl Window<'_> {
             Spans::Copy => {
                 let input = self.bytes.get(at..).unwrap_or_default();
                 match scan(input, self.eof, self.delimiter, self.record, self.field) {
+                    Step::Record(used) if used > MAX_ROW_BYTES => Next::TooLong,
                     Step::Record(used) => {
                         *self.pos = at + used;
                         Next::Row(Row::Record(self.record))
@@ -683,6 +701,7 @@ mod tests {
                     }
                     Next::End => return rows,
                     Next::More => break,
+                    Next::TooLong => panic!("a row over the limit"),
                 }
             }
             scanner.fill().unwrap();

@@ -254,3 +254,78 @@ fn json_of_wrong_shape_or_syntax() {
         &["keys.json: invalid JSON at line 2", "expected a JSON array"],
     );
 }
+
+#[test]
+fn hostile_rows_and_pages_stop_at_the_limits() {
+    use keyaudit_ingest::Limit;
+    const LIMIT: &str = "(a limit keyaudit holds every file to: is this the right file?)";
+    let start = std::time::Instant::now();
+    let limit_of = |text: &[u8]| match parse_inventory("keys.csv", text) {
+        Err(IngestError::LimitExceeded { limit, .. }) => limit,
+        other => panic!("{:?}", other.map(|p| p.keys.len())),
+    };
+    // A header of 20 MiB of commas.
+    let mut text = b"Name,Key".to_vec();
+    text.extend(std::iter::repeat_n(b',', 20 << 20));
+    text.extend(b"\nHalo,\n");
+    assert_eq!(limit_of(&text), Limit::RowBytes);
+    assert_eq!(
+        error("keys.csv", &text),
+        format!(
+            "keys.csv:1: found a row longer than 1 MiB; expected at most 1 MiB (1048576 bytes) \
+             per row {LIMIT}"
+        )
+    );
+    // Columns: 1,000 read, 1,001 refused, in the header or a key's row.
+    let columns = |n: usize| format!("Name{}", ",x".repeat(n - 1));
+    let keys = format!("{}\nHalo\n", columns(1000));
+    assert_eq!(
+        parse_inventory("keys.csv", keys.as_bytes())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
+    assert_eq!(
+        error("keys.csv", format!("{}\nHalo\n", columns(1001)).as_bytes()),
+        format!(
+            "keys.csv:1: found a row of 1001 cells; expected at most 1000 columns per row {LIMIT}"
+        )
+    );
+    let text = format!("Name,Key\nHalo,\n{}\n", ",".repeat(5000));
+    assert_eq!(limit_of(text.as_bytes()), Limit::Columns);
+    assert!(
+        error("keys.csv", text.as_bytes()).starts_with("keys.csv:3: found a row of 5001 cells")
+    );
+    // A page nested 200,000 deep.
+    let page = format!(
+        "<html><body>\n{}<table><tr><th>Name<th>Key<tr><td>Halo<td></table>",
+        "<div>".repeat(200_000)
+    );
+    assert_eq!(limit_of(page.as_bytes()), Limit::HtmlDepth);
+    assert_eq!(
+        error("keys.html", page.as_bytes()),
+        format!(
+            "keys.html (line 2): found an element nested more than 256 deep; expected at most \
+             256 nested elements {LIMIT}"
+        )
+    );
+    // A real page's depth is far from it.
+    let page = format!(
+        "<html><body>{}<table><tr><th>Name<th>Key<tr><td>Halo<td></table>{}",
+        "<div>".repeat(100),
+        "</div>".repeat(100)
+    );
+    assert_eq!(
+        parse_inventory("keys.html", page.as_bytes())
+            .unwrap()
+            .keys
+            .len(),
+        1
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+}

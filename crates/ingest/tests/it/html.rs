@@ -452,22 +452,35 @@ fn secrets_never_reach_errors() {
 }
 
 #[test]
-fn deep_nesting_and_many_tables_do_not_overflow() {
-    let depth = 50_000;
-    let cell = format!("{}Deep{}", "<span>".repeat(depth), "</span>".repeat(depth));
-    let text = page(&format!(
-        "<tr><td>{cell}</td><td></td><td><input type=checkbox></td><td></td></tr>"
-    ));
-    assert_eq!(names(&parse("page.html", &text)), ["Deep"]);
-    let nested = format!(
-        "{}<table><tr><th>Name</th><th>Key</th></tr><tr><td>Inner</td><td></td></tr></table>{}",
-        "<table><tr><td>".repeat(2_000),
-        "</td></tr></table>".repeat(2_000)
-    );
-    let parsed = parse("page.html", &nested);
+fn deep_nesting_and_many_tables_read_up_to_the_depth_limit() {
+    let cell = |depth: usize| {
+        format!(
+            "<tr><td>{}Deep{}</td><td></td><td><input type=checkbox></td><td></td></tr>",
+            "<span>".repeat(depth),
+            "</span>".repeat(depth)
+        )
+    };
+    let tables = |depth: usize| {
+        format!(
+            "{}<table><tr><th>Name</th><th>Key</th></tr><tr><td>Inner</td><td></td></tr></table>{}",
+            "<table><tr><td>".repeat(depth),
+            "</td></tr></table>".repeat(depth)
+        )
+    };
+    assert_eq!(names(&parse("page.html", &page(&cell(200)))), ["Deep"]);
+    let parsed = parse("page.html", &tables(200));
     assert_eq!(names(&parsed), ["Inner"]);
     assert_eq!(
         parsed.keys[0].sources,
-        [SourceLocation::row("page.html (table 2001)", 2)]
+        [SourceLocation::row("page.html (table 201)", 2)]
     );
+    // Past the limit (256 elements that need an end tag), refused before
+    // the parse, whose work would grow with the square of the depth.
+    for text in [page(&cell(50_000)), tables(2_000)] {
+        let message = error("page.html", &text);
+        assert!(
+            message.contains("found an element nested more than 256 deep"),
+            "{message}"
+        );
+    }
 }

@@ -272,3 +272,88 @@ proptest! {
         );
     }
 }
+
+/// Reads `text` sequentially and in parallel (ranges of 64 KiB, so the
+/// data rows go through the fast scanner): both must fail with the same
+/// error, within seconds.
+fn refused(text: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("activity.csv");
+    std::fs::write(&path, text).unwrap();
+    let start = std::time::Instant::now();
+    let options = UsageOptions::default();
+    let want = sequential(&path, &options).expect_err("refused");
+    for threads in [1, 3] {
+        let got = parallel(&path, &options, threads, 1 << 16);
+        assert_eq!(got, Err(want.clone()), "threads {threads}");
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+    want.replace(&format!("{}/", dir.path().display()), "")
+}
+
+/// A CSV export: 5,000 ordinary rows, then `row`, then `after` more.
+fn export_with(row: &[u8], after: usize) -> Vec<u8> {
+    let mut text = b"Date,User Agent,Action\n".to_vec();
+    for i in 0..5000 {
+        text.extend(format!("2024-03-04 10:{:02}:00,agent-{},view\n", i % 60, i % 7).bytes());
+    }
+    text.extend(row);
+    text.push(b'\n');
+    text.extend(b"2024-03-04 11:00:00,agent-x,view\n".repeat(after));
+    text
+}
+
+#[test]
+fn hostile_rows_stop_at_the_limits_in_every_read() {
+    const LIMIT: &str = "(a limit keyaudit holds every file to: is this the right file?)";
+    // A header of 20 MiB of commas.
+    let mut header = b"Date".to_vec();
+    header.extend(std::iter::repeat_n(b',', 20 << 20));
+    header.extend(b"\n2024-03-04 10:00:00\n");
+    assert_eq!(
+        refused(&header),
+        format!(
+            "activity.csv:1: found a row longer than 1 MiB; expected at most 1 MiB \
+             (1048576 bytes) per row {LIMIT}"
+        )
+    );
+    // A data row of 1,001 cells, and one of 500,000 (deep in a range).
+    let wide = format!("2024-03-04 10:00:00,agent{}", ",x".repeat(999));
+    assert_eq!(
+        refused(&export_with(wide.as_bytes(), 1000)),
+        format!(
+            "activity.csv:5002: found a row of 1001 cells; expected at most 1000 columns \
+             per row {LIMIT}"
+        )
+    );
+    let wider = format!("2024-03-04 10:00:00,agent{}", ",".repeat(500_000));
+    assert!(refused(&export_with(wider.as_bytes(), 1000)).starts_with(
+        "activity.csv:5002: found a row of 500002 cells; expected at most 1000 columns"
+    ));
+    // A row of 3 MiB, and a quote left open that makes the 2 MiB after it
+    // one row.
+    let long = format!("2024-03-04 10:00:00,{},view", "a".repeat(3 << 20));
+    let open = "2024-03-04 10:00:00,\"open,view".to_string();
+    for (row, after) in [(long, 1000), (open, 60_000)] {
+        let message = refused(&export_with(row.as_bytes(), after));
+        assert!(
+            message.starts_with("activity.csv:5002: found a row longer than 1 MiB"),
+            "{message}"
+        );
+    }
+    // Rows up to the limit are read.
+    let big = format!("2024-03-04 10:00:00,{},view", "a".repeat((1 << 20) - 100));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("activity.csv");
+    std::fs::write(&path, export_with(big.as_bytes(), 1000)).unwrap();
+    let want = sequential(&path, &UsageOptions::default()).unwrap();
+    assert_eq!(want.0.source.events, 6001);
+    assert_eq!(
+        parallel(&path, &UsageOptions::default(), 3, 1 << 16),
+        Ok(want)
+    );
+}
