@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
     ApiKey, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory, KeyActivity,
-    KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
+    KeyIdentity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
 };
 
 use crate::attribution::UsageEvidence;
@@ -180,16 +180,15 @@ fn key_ref(key: &ApiKey, id: String) -> KeyRef {
 }
 
 /// For each key, the other active or paused keys of its account with the
-/// same name (case and spacing ignored; blank names excluded), sorted by id.
+/// same name (as [`KeyIdentity::by_name`] compares names; blank names
+/// excluded), sorted by id.
 fn same_name_groups(keys: &[ApiKey], refs: &[KeyRef]) -> Vec<Vec<KeyRef>> {
-    let mut groups: BTreeMap<(Option<&str>, String), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<KeyIdentity, Vec<usize>> = BTreeMap::new();
     for (i, key) in keys.iter().enumerate() {
         let live = matches!(key.state, KeyState::Active | KeyState::Paused);
-        if live && !naming::is_blank(&key.name) {
-            groups
-                .entry((key.account.as_deref(), naming::duplicate_key(&key.name)))
-                .or_default()
-                .push(i);
+        let name = key.name_identity();
+        if live && !name.is_blank() {
+            groups.entry(name).or_default().push(i);
         }
     }
     let mut same_name = vec![Vec::new(); keys.len()];

@@ -6,7 +6,9 @@ use chrono::{TimeZone, Utc};
 use keyaudit_ingest::{
     IngestError, ParsedInventory, load_inventories, merge_inventories, parse_inventory,
 };
-use keyaudit_model::{ApiKey, InventoryFile, KeyFingerprint, KeyState, LastUse, SourceLocation};
+use keyaudit_model::{
+    ApiKey, InventoryFile, KeyFingerprint, KeyName, KeyState, LastUse, SourceLocation,
+};
 use proptest::prelude::*;
 
 fn parse(name: &str, text: &str) -> ParsedInventory {
@@ -99,6 +101,33 @@ fn name_match_gives_the_fingerprint_and_respects_accounts() {
     );
     assert_eq!(inventory.keys[0].owner.as_deref(), Some("J. Smith"));
     assert_eq!(inventory.keys[1].fingerprint, None);
+}
+
+#[test]
+fn names_that_differ_in_case_or_spacing_are_one_key() {
+    let a = parse(
+        "a.csv",
+        "Name,Account,Owner\nHaloPSA  Sync,acme,J. Smith\nStraße,,\n",
+    );
+    let b = parse(
+        "b.csv",
+        &format!("Name,Account,Key,Owner\n halopsa sync ,acme,{HALO},\nSTRASSE,,,A. Jones\n"),
+    );
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(inventory.keys.len(), 2, "{:?}", inventory.keys);
+    let halo = &inventory.keys[0];
+    assert_eq!(halo.name, "HaloPSA  Sync", "the first spelling is kept");
+    assert_eq!(halo.fingerprint.as_ref().unwrap().as_str(), HALO);
+    assert_eq!(halo.owner.as_deref(), Some("J. Smith"));
+    assert_eq!(inventory.keys[1].name, "Straße");
+    assert_eq!(inventory.keys[1].owner.as_deref(), Some("A. Jones"));
+
+    // Keys merged by fingerprint whose names differ only in case agree.
+    let a = parse("a.csv", &format!("Name,Key\nHaloPSA Integration,{HALO}\n"));
+    let b = parse("b.csv", &format!("Name,Key\nHALOPSA INTEGRATION,{HALO}\n"));
+    let inventory = merge_inventories(vec![a, b]).unwrap();
+    assert_eq!(inventory.keys.len(), 1);
+    assert_eq!(inventory.keys[0].name, "HaloPSA Integration");
 }
 
 #[test]
@@ -338,7 +367,7 @@ fn merged_by_comparison(
                             let m = &merged[i];
                             !m.files.contains(&file)
                                 && (key.fingerprint.is_none() || m.fingerprint.is_none())
-                                && m.name.trim() == key.name.trim()
+                                && KeyName::new(&m.name) == KeyName::new(&key.name)
                                 && m.account == key.account
                         })
                         .collect();
@@ -360,11 +389,10 @@ fn merged_by_comparison(
                 continue;
             };
             let m = &mut merged[i];
-            let name = key.name.trim();
-            if !name.is_empty() {
+            if !key.name.trim().is_empty() {
                 if m.name.trim().is_empty() {
                     m.name = key.name.clone();
-                } else if m.name != key.name {
+                } else if KeyName::new(&m.name) != KeyName::new(&key.name) {
                     return None;
                 }
             }
@@ -390,7 +418,7 @@ fn merged_by_comparison(
 
 fn small_key() -> impl Strategy<Value = ApiKey> {
     (
-        prop::sample::select(vec!["", "A", "B", " A"]),
+        prop::sample::select(vec!["", "A", "B", " A", "a", "Straße", "STRASSE"]),
         prop::option::of(0..3usize),
         prop::option::of(Just("acme")),
     )

@@ -18,6 +18,7 @@
 
 mod finding;
 mod fingerprint;
+mod identity;
 mod inventory;
 mod report;
 mod severity;
@@ -27,6 +28,7 @@ pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use fingerprint::KeyFingerprint;
+pub use identity::{KeyIdentity, KeyName};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticLevel, Exposure, Inventory, InventoryFile, KeyState, LastUse,
     SourceLocation,

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Diagnostic, Exposure, Finding, KeyFingerprint, KeyRef, KeyState, RuleCode, Severity,
-    SourceLocation,
+    Diagnostic, Exposure, Finding, KeyFingerprint, KeyIdentity, KeyRef, KeyState, RuleCode,
+    Severity, SourceLocation,
 };
 
 /// The value of [`AuditReport::schema`] for this version of the contract.
@@ -162,6 +162,17 @@ pub struct KeyRecord {
     /// Named capture groups of the policy's naming pattern (vendor, owner, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub name_parts: BTreeMap<String, String>,
+}
+
+impl KeyRecord {
+    /// Which key this is: its fingerprint, else its account and name.
+    pub fn identity(&self) -> KeyIdentity {
+        KeyIdentity::new(
+            self.fingerprint.as_ref(),
+            self.account.as_deref(),
+            &self.name,
+        )
+    }
 }
 
 /// What the activity logs say about one key.

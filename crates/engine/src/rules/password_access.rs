@@ -5,7 +5,7 @@
 use keyaudit_model::{Allowance, ApiKey, Diagnostic, Evidence, RuleCode, Severity, SourceLocation};
 
 use super::{CIS, Context, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days};
-use crate::policy::{PasswordAllowance, ValidPolicy};
+use crate::policy::{KeyNames, PasswordAllowance, ValidPolicy};
 
 pub(super) const RULE: Rule = Rule {
     code: RuleCode::PasswordAccess,
@@ -44,12 +44,12 @@ fn check(ctx: &Context<'_>, key: &KeyContext<'_>, out: &mut Vec<Draft>) {
         return;
     }
     let today = ctx.as_of.date_naive();
+    let allow = &ctx.policy.password_access.allow;
     let matching: Vec<&PasswordAllowance> = ctx
-        .policy
-        .password_access
-        .allow
-        .iter()
-        .filter(|allowance| allowance.matches(key.key))
+        .allowances
+        .naming(&key.key.name, key.key.fingerprint.as_ref())
+        .into_iter()
+        .map(|i| &allow[i as usize])
         .collect();
     if matching.iter().any(|a| !a.is_expired_on(today)) {
         return;
@@ -141,11 +141,14 @@ fn join_and(items: &[String]) -> String {
 
 /// One warning per allowance that names no key in the inventory.
 pub(super) fn unmatched_allowances(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<Diagnostic> {
-    policy
-        .password_access
-        .allow
+    let allow = &policy.password_access.allow;
+    if allow.is_empty() {
+        return Vec::new();
+    }
+    let names = KeyNames::new(keys);
+    allow
         .iter()
-        .filter(|allowance| !keys.iter().any(|key| allowance.matches(key)))
+        .filter(|allowance| names.lookup(&allowance.key).is_empty())
         .map(|allowance| {
             let location = policy.source().map(|file| SourceLocation {
                 file: file.to_string(),

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use keyaudit_model::{ApiKey, Inventory, KeyFingerprint, KeyState, LastUse, SourceLocation};
+use keyaudit_model::{
+    ApiKey, Inventory, KeyFingerprint, KeyIdentity, KeyName, KeyState, LastUse, SourceLocation,
+};
 
 use super::{ParsedInventory, dates_warning};
 use crate::IngestError;
@@ -14,7 +16,8 @@ use crate::error::{SHOW_MAX, show};
 /// A key merges into an earlier one when both have the same fingerprint;
 /// otherwise, when at least one of them has no fingerprint, when it has the
 /// same (non-empty) name in the same account (no account matches no account
-/// only) and comes from another file. A name matching several earlier keys is
+/// only) and comes from another file. Names are compared as [`KeyName`]s
+/// (case, spacing and Unicode spelling ignored); the first spelling is kept. A name matching several earlier keys is
 /// an error. Merging fills fields one side leaves empty; different values
 /// for one field are an error naming both places. For state, `active` counts
 /// as "not said" (it is also what a file without a state column gives), so
@@ -90,8 +93,18 @@ struct Merged {
 }
 
 /// A key's name as an optional value (empty: not given).
-fn name_of(key: &ApiKey) -> Option<String> {
-    (!key.name.trim().is_empty()).then(|| key.name.clone())
+fn name_of(key: &ApiKey) -> Option<Name> {
+    (!key.name.trim().is_empty()).then(|| Name(key.name.clone()))
+}
+
+/// A name as a field to merge: spellings of one [`KeyName`] (case,
+/// spacing) are the same value, and the first spelling is kept.
+struct Name(String);
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        KeyName::new(&self.0) == KeyName::new(&other.0)
+    }
 }
 
 /// A key's state as an optional value (active: not given).
@@ -155,9 +168,9 @@ impl Merged {
 
         let mut name = name_of(k);
         fill("name", &mut name, &mut o.name, other_name, &origin, |n| {
-            show(n, SHOW_MAX)
+            show(&n.0, SHOW_MAX)
         })?;
-        if let Some(name) = name {
+        if let Some(Name(name)) = name {
             k.name = name;
         }
         fill(
@@ -269,12 +282,12 @@ fn fill<T: PartialEq>(
 }
 
 /// What a key is found by when it has no fingerprint match: its account and
-/// its name; `None` for a blank name, which matches nothing.
-type NameKey = (Option<String>, String);
+/// its name ([`KeyIdentity::by_name`]); `None` for a blank name, which
+/// matches nothing.
+type NameKey = KeyIdentity;
 
 fn name_key(key: &ApiKey) -> Option<NameKey> {
-    let name = key.name.trim();
-    (!name.is_empty()).then(|| (key.account.clone(), name.to_string()))
+    Some(key.name_identity()).filter(|identity| !identity.is_blank())
 }
 
 /// The merged keys by fingerprint and by name.
