@@ -88,10 +88,9 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         findings.extend(key_findings);
     }
 
-    records.sort_by(|a, b| {
-        (a.name.to_lowercase(), &a.account, &a.id).cmp(&(b.name.to_lowercase(), &b.account, &b.id))
-    });
-    findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
+    // Sort keys are made once per element, not once per comparison.
+    records.sort_by_cached_key(|r| (r.name.to_lowercase(), r.account.clone(), r.id.clone()));
+    findings.sort_by_cached_key(finding_order);
 
     let mut diagnostics = inventory.diagnostics.clone();
     diagnostics.extend(future_dates(keys, as_of));
@@ -251,13 +250,13 @@ fn key_record(
 }
 
 /// Severity (critical first), rule code, key name (any case), key id, id.
-fn finding_order(f: &Finding) -> impl Ord + '_ {
+fn finding_order(f: &Finding) -> impl Ord + use<> {
     (
         std::cmp::Reverse(f.severity),
         f.rule.as_str(),
         f.key.name.to_lowercase(),
-        &f.key.id,
-        &f.id,
+        f.key.id.clone(),
+        f.id.clone(),
     )
 }
 

@@ -39,9 +39,14 @@ impl KeyName {
             if !out.is_empty() {
                 out.push(' ');
             }
-            // Canonical caseless matching (Unicode §3.13, D145) compares
-            // NFD(fold(NFD(x))); NFC of that is the same test in a shorter form.
-            out.extend(word.chars().nfd().default_case_fold().nfc());
+            if word.is_ascii() {
+                // ASCII folds to lower case and is already in NFC.
+                out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                // Canonical caseless matching (Unicode §3.13, D145) compares
+                // NFD(fold(NFD(x))); NFC of that is the same test, shorter.
+                out.extend(word.chars().nfd().default_case_fold().nfc());
+            }
         }
         Self(out)
     }
@@ -134,6 +139,14 @@ mod tests {
             (" \u{2003}\t", ""),
         ] {
             assert_eq!(KeyName::new(name).as_str(), want, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_takes_the_same_path_as_any_text() {
+        for c in (0u8..128).map(char::from).filter(|c| !c.is_whitespace()) {
+            let folded: String = [c].into_iter().nfd().default_case_fold().nfc().collect();
+            assert_eq!(KeyName::new(&c.to_string()).as_str(), folded, "{c:?}");
         }
     }
 

@@ -212,9 +212,7 @@ fn delta(old: FindingState, new: FindingState) -> Delta {
 }
 
 fn sort_refs(refs: &mut [KeyRef]) {
-    refs.sort_by(|a, b| {
-        (a.name.to_lowercase(), &a.account, &a.id).cmp(&(b.name.to_lowercase(), &b.account, &b.id))
-    });
+    refs.sort_by_cached_key(|k| (k.name.to_lowercase(), k.account.clone(), k.id.clone()));
 }
 
 /// Compares two reports of the same account.
@@ -267,26 +265,19 @@ pub fn diff(old: &AuditReport, new: &AuditReport) -> ReportDiff {
             });
         }
     }
-    findings.sort_by(|a, b| {
-        let group = |f: &FindingDiff| match f.change {
+    findings.sort_by_cached_key(|f| {
+        let group = match f.change {
             Change::New | Change::Changed => 0,
             Change::Resolved => 1,
             Change::Persisting => 2,
         };
         (
-            group(a),
-            std::cmp::Reverse(a.severity()),
-            a.rule,
-            a.key.name.to_lowercase(),
-            &a.id,
+            group,
+            std::cmp::Reverse(f.severity()),
+            f.rule,
+            f.key.name.to_lowercase(),
+            f.id.clone(),
         )
-            .cmp(&(
-                group(b),
-                std::cmp::Reverse(b.severity()),
-                b.rule,
-                b.key.name.to_lowercase(),
-                &b.id,
-            ))
     });
 
     let count = |c: Change| findings.iter().filter(|f| f.change == c).count();
