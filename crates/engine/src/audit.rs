@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
     ApiKey, AuditOptions, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory,
-    KeyActivity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo, UsageSource,
+    KeyActivity, KeyIdentity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo,
+    UsageSource,
 };
 
 use crate::attribution::UsageEvidence;
@@ -89,10 +90,9 @@ pub fn audit(input: &AuditInput<'_>, policy: &ValidPolicy, as_of: DateTime<Utc>)
         findings.extend(key_findings);
     }
 
-    records.sort_by(|a, b| {
-        (a.name.to_lowercase(), &a.account, &a.id).cmp(&(b.name.to_lowercase(), &b.account, &b.id))
-    });
-    findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
+    // Sort keys are made once per element, not once per comparison.
+    records.sort_by_cached_key(|r| (r.name.to_lowercase(), r.account.clone(), r.id.clone()));
+    findings.sort_by_cached_key(finding_order);
 
     let mut diagnostics = inventory.diagnostics.clone();
     diagnostics.extend(future_dates(keys, as_of));
@@ -183,16 +183,15 @@ pub(crate) fn key_ref(key: &ApiKey, id: String) -> KeyRef {
 }
 
 /// For each key, the other active or paused keys of its account with the
-/// same name (case and spacing ignored; blank names excluded), sorted by id.
+/// same name (as [`KeyIdentity::by_name`] compares names; blank names
+/// excluded), sorted by id.
 fn same_name_groups(keys: &[ApiKey], refs: &[KeyRef]) -> Vec<Vec<KeyRef>> {
-    let mut groups: BTreeMap<(Option<&str>, String), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<KeyIdentity, Vec<usize>> = BTreeMap::new();
     for (i, key) in keys.iter().enumerate() {
         let live = matches!(key.state, KeyState::Active | KeyState::Paused);
-        if live && !naming::is_blank(&key.name) {
-            groups
-                .entry((key.account.as_deref(), naming::duplicate_key(&key.name)))
-                .or_default()
-                .push(i);
+        let name = key.name_identity();
+        if live && !name.is_blank() {
+            groups.entry(name).or_default().push(i);
         }
     }
     let mut same_name = vec![Vec::new(); keys.len()];
@@ -255,13 +254,13 @@ fn key_record(
 }
 
 /// Severity (critical first), rule code, key name (any case), key id, id.
-fn finding_order(f: &Finding) -> impl Ord + '_ {
+fn finding_order(f: &Finding) -> impl Ord + use<> {
     (
         std::cmp::Reverse(f.severity),
         f.rule.as_str(),
         f.key.name.to_lowercase(),
-        &f.key.id,
-        &f.id,
+        f.key.id.clone(),
+        f.id.clone(),
     )
 }
 

@@ -41,8 +41,7 @@ pub(crate) fn view(findings: &[Finding]) -> Vec<ControlStatus> {
         .map(|((framework, control), mut row)| {
             row.rules.sort();
             row.rules.dedup();
-            row.keys
-                .sort_by(|a, b| key_order(a).cmp(&key_order(b)).then_with(|| a.cmp(b)));
+            row.keys.sort_by_cached_key(key_order);
             row.keys.dedup();
             ControlStatus {
                 framework: framework.to_string(),
@@ -76,9 +75,11 @@ struct Row<'f> {
     keys: Vec<&'f KeyRef>,
 }
 
-/// Keys sort by name (any case), then id.
-fn key_order(key: &KeyRef) -> (String, &str) {
-    (key.name.to_lowercase(), key.id.as_str())
+/// Keys sort by name (any case), then id, then their other fields. The
+/// lower-cased name is made once per key, not once per comparison.
+fn key_order<'f>(key: &&'f KeyRef) -> (String, &'f str, &'f KeyRef) {
+    let key: &'f KeyRef = key;
+    (key.name.to_lowercase(), key.id.as_str(), key)
 }
 
 /// Compares runs of digits by value and everything else by text.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use keyaudit_model::{ApiKey, KeyFingerprint, LastUse};
+use keyaudit_model::{ApiKey, KeyFingerprint, KeyIdentity, LastUse};
 use sha2::{Digest, Sha256};
 
 /// The id of a key known by its fingerprint: the first 12 hex digits of
@@ -13,8 +13,10 @@ pub(crate) fn fingerprint_id(fingerprint: &KeyFingerprint) -> String {
 
 /// One id per key, in the order given.
 ///
-/// A key with a fingerprint is identified by it; a key without by
-/// `name:<account>\0<name>`. Keys whose seeds collide get their creation time
+/// A key is identified by its [`KeyIdentity`]: its fingerprint, hashed from
+/// `fp:<fingerprint>`; else `name:<account>\0<name>` with the name
+/// normalised ([`KeyName`](keyaudit_model::KeyName)), so that renaming a key
+/// in case or spacing only keeps its id. Keys whose seeds collide get their creation time
 /// appended, then (still colliding) a 1-based occurrence number taken in an
 /// order of the keys' other fields, so ids do not depend on input order
 /// unless the keys are indistinguishable.
@@ -35,13 +37,9 @@ fn fingerprint_seed(fingerprint: &KeyFingerprint) -> String {
 }
 
 fn seed(key: &ApiKey) -> String {
-    match &key.fingerprint {
-        Some(fingerprint) => fingerprint_seed(fingerprint),
-        None => format!(
-            "name:{}\0{}",
-            key.account.as_deref().unwrap_or_default(),
-            key.name
-        ),
+    match key.identity() {
+        KeyIdentity::Fingerprint(fingerprint) => fingerprint_seed(&fingerprint),
+        KeyIdentity::Name { account, name } => format!("name:{account}\0{name}"),
     }
 }
 
@@ -110,6 +108,21 @@ mod tests {
             ..ApiKey::named("Backup")
         };
         assert_eq!(key_ids(&[key]), vec![id]);
+    }
+
+    #[test]
+    fn renaming_in_case_or_spacing_keeps_the_id() {
+        let id = |name: &str, account: Option<&str>| {
+            let key = ApiKey {
+                account: account.map(str::to_string),
+                ..ApiKey::named(name)
+            };
+            key_ids(&[key]).remove(0)
+        };
+        assert_eq!(id("HaloPSA Sync", None), id("  halopsa\tSYNC ", None));
+        assert_eq!(id("HaloPSA Sync", None), id("halopsa sync", Some("")));
+        assert_ne!(id("HaloPSA Sync", None), id("HaloPSA Sync", Some("acme")));
+        assert_ne!(id("HaloPSA Sync", None), id("HaloPSA-Sync", None));
     }
 
     #[test]

@@ -8,14 +8,20 @@
 //! applies (else the one that expired last is reported), and a warning
 //! names them all.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use keyaudit_model::{Diagnostic, Finding, FindingStatus, Mute, SourceLocation};
 
-use crate::policy::{MuteTarget, PolicyMute, ValidPolicy};
+use crate::policy::{KeyNames, MuteTarget, PolicyMute, ValidPolicy};
 
 /// Applies mutes to findings as they are made, counting what each matched.
 pub(crate) struct Mutes<'a> {
     policy: &'a ValidPolicy,
+    /// The mutes of a key (`key = "…"`), by the key they name.
+    by_key: KeyNames,
+    /// The mutes of a finding (`finding = "…"`), by its id in lower case.
+    by_finding: HashMap<String, Vec<u32>>,
     today: NaiveDate,
     /// Findings each mute matched, by position in the policy.
     hits: Vec<usize>,
@@ -24,8 +30,23 @@ pub(crate) struct Mutes<'a> {
 
 impl<'a> Mutes<'a> {
     pub(crate) fn new(policy: &'a ValidPolicy, as_of: DateTime<Utc>) -> Self {
+        let by_key = KeyNames::of_entries(policy.mutes.iter().map(|m| match &m.target {
+            MuteTarget::Key(key) => Some(key.as_str()),
+            MuteTarget::Finding(_) => None,
+        }));
+        let mut by_finding: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, mute) in policy.mutes.iter().enumerate() {
+            if let MuteTarget::Finding(id) = &mute.target {
+                by_finding
+                    .entry(id.trim().to_ascii_lowercase())
+                    .or_default()
+                    .push(i as u32);
+            }
+        }
         Self {
             policy,
+            by_key,
+            by_finding,
             today: as_of.date_naive(),
             hits: vec![0; policy.mutes.len()],
             diagnostics: Vec::new(),
@@ -40,9 +61,7 @@ impl<'a> Mutes<'a> {
     }
 
     fn apply_one(&mut self, finding: &mut Finding) {
-        let matching: Vec<usize> = (0..self.policy.mutes.len())
-            .filter(|&i| self.policy.mutes[i].matches(finding))
-            .collect();
+        let matching = self.matching(finding);
         for &i in &matching {
             self.hits[i] += 1;
         }
@@ -66,6 +85,26 @@ impl<'a> Mutes<'a> {
             ));
         }
         finding.evidence.expired_mute = Some(model_mute(expired));
+    }
+
+    /// The positions of the mutes that [`PolicyMute::matches`] this finding,
+    /// ascending: found by key and by id, then checked for the rule.
+    fn matching(&self, finding: &Finding) -> Vec<usize> {
+        let key = &finding.key;
+        let by_key = self.by_key.naming(&key.name, key.fingerprint.as_ref());
+        let by_finding = self
+            .by_finding
+            .get(&finding.id.to_ascii_lowercase())
+            .into_iter()
+            .flatten();
+        let mut matching: Vec<usize> = by_key
+            .iter()
+            .chain(by_finding)
+            .map(|&i| i as usize)
+            .filter(|&i| self.policy.mutes[i].rule == finding.rule)
+            .collect();
+        matching.sort_unstable();
+        matching
     }
 
     fn duplicate(&self, finding: &Finding, matching: &[usize]) -> Diagnostic {

@@ -1,6 +1,6 @@
 //! How key names are compared: one place for every rule and the policy.
 
-use keyaudit_model::ApiKey;
+use keyaudit_model::{ApiKey, KeyName};
 
 use crate::policy::ValidPolicy;
 
@@ -34,27 +34,16 @@ pub(crate) fn is_blank(name: &str) -> bool {
     name.trim().is_empty()
 }
 
-/// The form in which names are compared against the generic-name list:
-/// lower-cased, whitespace collapsed, and trailing digits and punctuation
-/// removed.
+/// The form in which names are compared against the generic-name list: the
+/// [`KeyName`] (case-folded, whitespace collapsed) with trailing digits and
+/// punctuation removed.
 ///
 /// `"Test 2"` → `"test"`, `"API Key!"` → `"api key"`, `"  KEY_01 "` → `"key"`.
 pub(crate) fn normalise_generic(name: &str) -> String {
-    collapse_whitespace(&name.to_lowercase())
+    KeyName::new(name)
+        .as_str()
         .trim_end_matches(|c: char| !c.is_alphabetic())
         .to_string()
-}
-
-/// The form in which names are compared for duplicates: lower-cased,
-/// whitespace collapsed and trimmed.
-pub(crate) fn duplicate_key(name: &str) -> String {
-    collapse_whitespace(&name.to_lowercase())
-}
-
-/// True when two names are the same ignoring case and surrounding whitespace
-/// (how a Password Access allowance names a key).
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 /// The built-in and the policy's generic names, normalised, sorted and
@@ -108,10 +97,6 @@ pub(crate) fn generic_match(
     None
 }
 
-fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,14 +123,5 @@ mod tests {
         for name in BUILTIN_GENERIC_NAMES {
             assert_eq!(&normalise_generic(name), name);
         }
-    }
-
-    #[test]
-    fn duplicate_keys_ignore_case_and_spacing() {
-        assert_eq!(
-            duplicate_key("  Backup   Sync "),
-            duplicate_key("backup sync")
-        );
-        assert_ne!(duplicate_key("backup-sync"), duplicate_key("backup sync"));
     }
 }

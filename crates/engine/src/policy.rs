@@ -32,14 +32,13 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use keyaudit_model::{
-    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyRef, PolicyInfo, RuleCode,
-    Severity, SourceLocation, Thresholds,
+    ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyName, KeyRef, PolicyInfo,
+    RuleCode, Severity, SourceLocation, Thresholds,
 };
 use regex::Regex;
 use toml::de::DeTable;
 
 use crate::error::{PolicyErrorKind, PolicyErrors};
-use crate::naming;
 use crate::rules;
 use schema::RawPolicy;
 use walker::Walker;
@@ -423,55 +422,87 @@ impl PolicyMute {
 }
 
 /// True when `wanted` (from the policy) names a key: its fingerprint, bare
-/// or masked, or its non-blank name ignoring case and surrounding spaces.
+/// or masked, or its non-blank name as a [`KeyName`] (case, spacing and
+/// Unicode spelling ignored), in any account.
 fn names_key(wanted: &str, name: &str, fingerprint: Option<&KeyFingerprint>) -> bool {
     let wanted = wanted.trim();
     let by_fingerprint = match (fingerprint, parse_fingerprint(wanted)) {
         (Some(have), Some(want)) => *have == want,
         _ => false,
     };
-    by_fingerprint || (!naming::is_blank(name) && naming::same_name(name, wanted))
+    by_fingerprint || {
+        let name = KeyName::new(name);
+        !name.is_blank() && name == KeyName::new(wanted)
+    }
 }
 
-/// The keys of an inventory by what a policy entry may name them with, so
-/// that many entries resolve without comparing each with every key. Finds
-/// exactly the keys [`names_key`] accepts.
+/// Keys, or the policy entries that name keys, by name and fingerprint, so
+/// that many entries and keys resolve without comparing each with every
+/// other. Finds exactly the pairs [`names_key`] accepts: built from an
+/// inventory's keys ([`KeyNames::new`]) it answers which keys an entry names;
+/// built from entries ([`KeyNames::of_entries`]), which entries name a key.
+#[derive(Default)]
 pub(crate) struct KeyNames {
-    by_name: HashMap<String, Vec<u32>>,
+    by_name: HashMap<KeyName, Vec<u32>>,
     by_fingerprint: HashMap<KeyFingerprint, Vec<u32>>,
 }
 
 impl KeyNames {
+    /// The keys of an inventory, by their index.
     pub(crate) fn new(keys: &[ApiKey]) -> Self {
-        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_fingerprint: HashMap<KeyFingerprint, Vec<u32>> = HashMap::new();
+        let mut names = Self::default();
         for (i, key) in keys.iter().enumerate() {
-            if !naming::is_blank(&key.name) {
-                by_name
-                    .entry(key.name.trim().to_lowercase())
-                    .or_default()
-                    .push(i as u32);
-            }
-            if let Some(fingerprint) = &key.fingerprint {
-                by_fingerprint
-                    .entry(fingerprint.clone())
-                    .or_default()
-                    .push(i as u32);
+            names.insert(i, &key.name, key.fingerprint.clone());
+        }
+        names
+    }
+
+    /// Policy entries, by their index, from what each says (`key = "…"`);
+    /// `None` for an entry that names no key.
+    pub(crate) fn of_entries<'w>(wanted: impl IntoIterator<Item = Option<&'w str>>) -> Self {
+        let mut names = Self::default();
+        for (i, wanted) in wanted.into_iter().enumerate() {
+            if let Some(wanted) = wanted {
+                names.insert(i, wanted, parse_fingerprint(wanted.trim()));
             }
         }
-        Self {
-            by_name,
-            by_fingerprint,
+        names
+    }
+
+    fn insert(&mut self, i: usize, name: &str, fingerprint: Option<KeyFingerprint>) {
+        let name = KeyName::new(name);
+        if !name.is_blank() {
+            self.by_name.entry(name).or_default().push(i as u32);
+        }
+        if let Some(fingerprint) = fingerprint {
+            self.by_fingerprint
+                .entry(fingerprint)
+                .or_default()
+                .push(i as u32);
         }
     }
 
-    /// The indices of the keys `wanted` names, ascending, each once.
+    /// Of an index of keys: the keys `wanted` names, ascending, each once.
     pub(crate) fn lookup(&self, wanted: &str) -> Vec<u32> {
         let wanted = wanted.trim();
-        let mut found: Vec<u32> = parse_fingerprint(wanted)
-            .and_then(|fp| self.by_fingerprint.get(&fp))
+        self.find(wanted, parse_fingerprint(wanted).as_ref())
+    }
+
+    /// Of an index of entries: the entries that name this key, ascending,
+    /// each once.
+    pub(crate) fn naming(&self, name: &str, fingerprint: Option<&KeyFingerprint>) -> Vec<u32> {
+        self.find(name, fingerprint)
+    }
+
+    fn find(&self, name: &str, fingerprint: Option<&KeyFingerprint>) -> Vec<u32> {
+        let name = KeyName::new(name);
+        let by_name = (!name.is_blank())
+            .then(|| self.by_name.get(&name))
+            .flatten();
+        let mut found: Vec<u32> = fingerprint
+            .and_then(|fp| self.by_fingerprint.get(fp))
             .into_iter()
-            .chain(self.by_name.get(&wanted.to_lowercase()))
+            .chain(by_name)
             .flatten()
             .copied()
             .collect();
@@ -624,19 +655,24 @@ mod key_names_tests {
             ApiKey::named("halopsa"),
             ApiKey::named("  "),
             ApiKey::named("Rewst"),
+            ApiKey::named("STRASSE  sync"),
+            ApiKey::named("ITG.00000000000000000000000000000009"),
         ];
         keys[2].fingerprint = Some(fp(7));
         keys[3].fingerprint = Some(fp(8));
-        let names = KeyNames::new(&keys);
-        for wanted in [
+        let wanted = [
             "HALOPSA",
             " halopsa ",
             "ITG.00000000000000000000000000000007",
             "itg.00000000000000000000000000000008.*****",
+            "ITG.00000000000000000000000000000009",
             "",
             "Rewst ",
+            "straße\u{a0}Sync",
             "nothing",
-        ] {
+        ];
+        let names = KeyNames::new(&keys);
+        for wanted in wanted {
             let expected: Vec<u32> = (0..keys.len() as u32)
                 .filter(|&i| {
                     let key = &keys[i as usize];
@@ -644,6 +680,17 @@ mod key_names_tests {
                 })
                 .collect();
             assert_eq!(names.lookup(wanted), expected, "{wanted:?}");
+        }
+        let entries = KeyNames::of_entries(wanted.iter().map(|w| Some(*w)).chain([None]));
+        for key in &keys {
+            let expected: Vec<u32> = (0..wanted.len() as u32)
+                .filter(|&i| names_key(wanted[i as usize], &key.name, key.fingerprint.as_ref()))
+                .collect();
+            assert_eq!(
+                entries.naming(&key.name, key.fingerprint.as_ref()),
+                expected,
+                "{key:?}"
+            );
         }
     }
 }

@@ -39,7 +39,7 @@ use keyaudit_model::{
 use serde::Serialize;
 
 use crate::naming;
-use crate::policy::ValidPolicy;
+use crate::policy::{KeyNames, ValidPolicy};
 use crate::usage::UsageView;
 
 /// Every implemented rule, in the order they run.
@@ -206,6 +206,8 @@ pub(crate) struct Context<'a> {
     pub(crate) generic_names: Vec<String>,
     /// Where each exposed fingerprint was found (sorted, deduplicated).
     pub(crate) exposures: BTreeMap<KeyFingerprint, Vec<SourceLocation>>,
+    /// The policy's Password Access allowances by the key each names.
+    pub(crate) allowances: KeyNames,
 }
 
 impl Context<'_> {
@@ -241,11 +243,19 @@ impl<'a> Context<'a> {
             locations.sort();
             locations.dedup();
         }
+        let allowances = KeyNames::of_entries(
+            policy
+                .password_access
+                .allow
+                .iter()
+                .map(|a| Some(a.key.as_str())),
+        );
         Self {
             policy,
             as_of,
             generic_names,
             exposures: by_fingerprint,
+            allowances,
         }
     }
 }

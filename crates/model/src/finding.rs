@@ -4,7 +4,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{KeyFingerprint, LastUsedSource, Severity, SourceLocation};
+use crate::{KeyFingerprint, KeyIdentity, LastUsedSource, Severity, SourceLocation};
 
 macro_rules! rule_codes {
     ($($(#[$doc:meta])* $variant:ident => $code:literal,)+) => {
@@ -109,6 +109,17 @@ pub struct KeyRef {
     pub fingerprint: Option<KeyFingerprint>,
     /// The key's account, when known.
     pub account: Option<String>,
+}
+
+impl KeyRef {
+    /// Which key this is: its fingerprint, else its account and name.
+    pub fn identity(&self) -> KeyIdentity {
+        KeyIdentity::new(
+            self.fingerprint.as_ref(),
+            self.account.as_deref(),
+            &self.name,
+        )
+    }
 }
 
 /// One reference to a compliance control.

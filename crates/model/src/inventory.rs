@@ -3,7 +3,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ContentDigest, KeyFingerprint};
+use crate::{ContentDigest, KeyFingerprint, KeyIdentity};
 
 /// Where a value came from: a file and, when known, a row and column.
 ///
@@ -157,6 +157,20 @@ impl ApiKey {
             purpose: None,
             sources: Vec::new(),
         }
+    }
+
+    /// Which key this is: its fingerprint, else its account and name.
+    pub fn identity(&self) -> KeyIdentity {
+        KeyIdentity::new(
+            self.fingerprint.as_ref(),
+            self.account.as_deref(),
+            &self.name,
+        )
+    }
+
+    /// The key by account and name alone (see [`KeyIdentity::by_name`]).
+    pub fn name_identity(&self) -> KeyIdentity {
+        KeyIdentity::by_name(self.account.as_deref(), &self.name)
     }
 }
 

@@ -21,6 +21,7 @@ mod display;
 mod finding;
 mod fingerprint;
 mod forecast;
+mod identity;
 mod inventory;
 mod report;
 mod severity;
@@ -36,6 +37,7 @@ pub use finding::{
 };
 pub use fingerprint::KeyFingerprint;
 pub use forecast::{ForecastBasis, ForecastEntry, REVOCATION_NOTICE_DAYS};
+pub use identity::{KeyIdentity, KeyName};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,
     KeyState, LastUse, SourceLocation,

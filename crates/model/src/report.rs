@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ContentDigest, Diagnostic, Exposure, Finding, ForecastEntry, KeyFingerprint, KeyRef, KeyState,
-    RuleCode,
+    ContentDigest, Diagnostic, Exposure, Finding, ForecastEntry, KeyFingerprint, KeyIdentity,
+    KeyRef, KeyState, RuleCode,
     Severity, SourceLocation,
 };
 
@@ -239,6 +239,17 @@ pub struct KeyRecord {
     /// Named capture groups of the policy's naming pattern (vendor, owner, …).
     #[serde(default)]
     pub name_parts: BTreeMap<String, String>,
+}
+
+impl KeyRecord {
+    /// Which key this is: its fingerprint, else its account and name.
+    pub fn identity(&self) -> KeyIdentity {
+        KeyIdentity::new(
+            self.fingerprint.as_ref(),
+            self.account.as_deref(),
+            &self.name,
+        )
+    }
 }
 
 /// What the activity logs say about one key.

@@ -1,17 +1,19 @@
 //! What changed between two audits of the same account: keys added and
 //! removed, findings new, resolved, persisting and changed.
 //!
-//! Keys are matched by fingerprint, else by account and name; findings by
-//! their stable id (`<rule>:<key id>`). [`annotate`] applies the same
+//! Keys are matched by their [`KeyIdentity`] (fingerprint, else account and
+//! name ignoring case and spacing); findings by their stable id
+//! (`<rule>:<key id>`), which derives from the same identity. [`annotate`] applies the same
 //! comparison to a fresh report (`keyaudit audit --baseline OLD.json`).
 
 mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    AuditReport, BaselineInfo, Delta, Finding, FindingStatus, KeyRecord, KeyRef, RuleCode, Severity,
+    AuditReport, BaselineInfo, Delta, Finding, FindingStatus, KeyIdentity, KeyRecord, KeyRef,
+    RuleCode, Severity,
 };
 use serde::{Deserialize, Serialize};
 
@@ -177,16 +179,17 @@ impl ReportDiff {
     }
 }
 
-/// The identity under which a key is matched across reports.
-fn key_identity(key: &KeyRecord) -> (Option<&str>, String, String) {
-    match &key.fingerprint {
-        Some(fp) => (Some(fp.as_str()), String::new(), String::new()),
-        None => (
-            None,
-            key.account.clone().unwrap_or_default(),
-            key.name.trim().to_lowercase(),
-        ),
-    }
+/// The keys of `report` whose [`KeyIdentity`] is not in `other`.
+fn keys_missing_from(report: &AuditReport, other: &AuditReport) -> Vec<KeyRef> {
+    let known: BTreeSet<KeyIdentity> = other.keys.iter().map(KeyRecord::identity).collect();
+    let mut refs: Vec<KeyRef> = report
+        .keys
+        .iter()
+        .filter(|k| !known.contains(&k.identity()))
+        .map(key_ref)
+        .collect();
+    sort_refs(&mut refs);
+    refs
 }
 
 fn key_ref(key: &KeyRecord) -> KeyRef {
@@ -209,27 +212,13 @@ fn delta(old: FindingState, new: FindingState) -> Delta {
 }
 
 fn sort_refs(refs: &mut [KeyRef]) {
-    refs.sort_by(|a, b| {
-        (a.name.to_lowercase(), &a.account, &a.id).cmp(&(b.name.to_lowercase(), &b.account, &b.id))
-    });
+    refs.sort_by_cached_key(|k| (k.name.to_lowercase(), k.account.clone(), k.id.clone()));
 }
 
 /// Compares two reports of the same account.
 pub fn diff(old: &AuditReport, new: &AuditReport) -> ReportDiff {
-    let old_keys: BTreeMap<_, _> = old.keys.iter().map(|k| (key_identity(k), k)).collect();
-    let new_keys: BTreeMap<_, _> = new.keys.iter().map(|k| (key_identity(k), k)).collect();
-    let mut keys_added: Vec<KeyRef> = new_keys
-        .iter()
-        .filter(|(id, _)| !old_keys.contains_key(*id))
-        .map(|(_, k)| key_ref(k))
-        .collect();
-    let mut keys_removed: Vec<KeyRef> = old_keys
-        .iter()
-        .filter(|(id, _)| !new_keys.contains_key(*id))
-        .map(|(_, k)| key_ref(k))
-        .collect();
-    sort_refs(&mut keys_added);
-    sort_refs(&mut keys_removed);
+    let keys_added = keys_missing_from(new, old);
+    let keys_removed = keys_missing_from(old, new);
 
     let old_findings: BTreeMap<&str, &Finding> =
         old.findings.iter().map(|f| (f.id.as_str(), f)).collect();
@@ -276,26 +265,19 @@ pub fn diff(old: &AuditReport, new: &AuditReport) -> ReportDiff {
             });
         }
     }
-    findings.sort_by(|a, b| {
-        let group = |f: &FindingDiff| match f.change {
+    findings.sort_by_cached_key(|f| {
+        let group = match f.change {
             Change::New | Change::Changed => 0,
             Change::Resolved => 1,
             Change::Persisting => 2,
         };
         (
-            group(a),
-            std::cmp::Reverse(a.severity()),
-            a.rule,
-            a.key.name.to_lowercase(),
-            &a.id,
+            group,
+            std::cmp::Reverse(f.severity()),
+            f.rule,
+            f.key.name.to_lowercase(),
+            f.id.clone(),
         )
-            .cmp(&(
-                group(b),
-                std::cmp::Reverse(b.severity()),
-                b.rule,
-                b.key.name.to_lowercase(),
-                &b.id,
-            ))
     });
 
     let count = |c: Change| findings.iter().filter(|f| f.change == c).count();

@@ -176,7 +176,12 @@ fn suggested_bindings_pass_check_policy_and_attribute_the_suggested_clusters() {
         ("HaloPSA Integration", "HaloPSA-Connector/*"),
         ("Datto RMM - device sync - NOC", "DattoRMM-Agent/*"),
         ("Rewst automation", "rewst-worker/*"),
-        ("ConnectWise Manage", "ConnectWiseManage-Sync/*"),
+        // Its paused namesake is the same name to the policy: the binding
+        // names the active key by its fingerprint.
+        (
+            "ITG.86e4d3cea27d26934b484e73cf575dca",
+            "ConnectWiseManage-Sync/*",
+        ),
         ("BrightGauge dashboards", "BrightGauge-Connector/*"),
         ("Vault export", "python-requests/*"),
     ] {

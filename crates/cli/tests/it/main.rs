@@ -8,6 +8,7 @@ mod cli;
 mod faults;
 mod fetch;
 mod forecast;
+mod identity;
 mod leaks;
 mod outputs;
 mod roundtrip;

@@ -7,7 +7,7 @@ use keyaudit_model::{Allowance, ApiKey, Diagnostic, Evidence, RuleCode, Severity
 use super::{
     CIS, Context, Control, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days,
 };
-use crate::policy::{PasswordAllowance, ValidPolicy};
+use crate::policy::{KeyNames, PasswordAllowance, ValidPolicy};
 
 /// Controls of the Password Access rules (`password-access`,
 /// `password-access-unknown`): least privilege over stored passwords.
@@ -110,12 +110,12 @@ pub(super) enum Allowed<'p> {
 /// Whether the policy allows `key` to hold Password Access on the as-of day.
 pub(super) fn allowed<'p>(ctx: &Context<'p>, key: &ApiKey) -> Allowed<'p> {
     let today = ctx.as_of.date_naive();
+    let allow = &ctx.policy.password_access.allow;
     let matching: Vec<&'p PasswordAllowance> = ctx
-        .policy
-        .password_access
-        .allow
-        .iter()
-        .filter(|allowance| allowance.matches(key))
+        .allowances
+        .naming(&key.name, key.fingerprint.as_ref())
+        .into_iter()
+        .map(|i| &allow[i as usize])
         .collect();
     if matching.iter().any(|a| !a.is_expired_on(today)) {
         return Allowed::Yes;
@@ -165,11 +165,14 @@ fn join_and(items: &[String]) -> String {
 
 /// One warning per allowance that names no key in the inventory.
 pub(super) fn unmatched_allowances(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<Diagnostic> {
-    policy
-        .password_access
-        .allow
+    let allow = &policy.password_access.allow;
+    if allow.is_empty() {
+        return Vec::new();
+    }
+    let names = KeyNames::new(keys);
+    allow
         .iter()
-        .filter(|allowance| !keys.iter().any(|key| allowance.matches(key)))
+        .filter(|allowance| names.lookup(&allowance.key).is_empty())
         .map(|allowance| {
             let location = policy.source().map(|file| SourceLocation {
                 file: file.to_string(),

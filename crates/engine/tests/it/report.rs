@@ -78,12 +78,12 @@ fn key_id_of_a_key_with_fingerprint_hashes_the_fingerprint() {
 }
 
 #[test]
-fn key_id_of_a_key_without_fingerprint_hashes_account_and_name() {
-    let mut k = key("Backup sync", 1);
+fn key_id_of_a_key_without_fingerprint_hashes_account_and_normalised_name() {
+    let mut k = key("  Backup   SYNC ", 1);
     k.fingerprint = None;
     k.account = Some("acme".into());
     let report = run(vec![k]);
-    assert_eq!(report.keys[0].id, sha12("name:acme\0Backup sync"));
+    assert_eq!(report.keys[0].id, sha12("name:acme\0backup sync"));
 }
 
 #[test]

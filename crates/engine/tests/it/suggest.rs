@@ -244,7 +244,12 @@ fn a_paused_namesake_is_mentioned_but_the_active_key_chosen() {
         &events(6, "ConnectWiseManage-Sync/2024.1", "40.76.5.10"),
     );
     let only = &found.suggestions[0];
-    assert_eq!(only.key.as_ref().unwrap().binding_key, "ConnectWise Manage");
+    // The two names are one name to the policy (case and spacing aside), so
+    // the binding names the active key by its fingerprint.
+    assert_eq!(
+        only.key.as_ref().unwrap().binding_key,
+        "ITG.00000000000000000000000000000001"
+    );
     assert_eq!(only.candidates[0].name, "connectwise  manage");
 }
 

@@ -1,7 +1,11 @@
 //! Merging the keys of several inventory files.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
-use keyaudit_model::{ApiKey, Inventory, KeyFingerprint, KeyState, LastUse, SourceLocation};
+use keyaudit_model::{
+    ApiKey, Inventory, KeyFingerprint, KeyIdentity, KeyName, KeyState, LastUse, SourceLocation,
+};
 
 use super::{ParsedInventory, dates_warning};
 use crate::IngestError;
@@ -12,16 +16,19 @@ use crate::error::{SHOW_MAX, show};
 /// A key merges into an earlier one when both have the same fingerprint;
 /// otherwise, when at least one of them has no fingerprint, when it has the
 /// same (non-empty) name in the same account (no account matches no account
-/// only) and comes from another file. A name matching several earlier keys is
+/// only) and comes from another file. Names are compared as [`KeyName`]s
+/// (case, spacing and Unicode spelling ignored); the first spelling is kept. A name matching several earlier keys is
 /// an error. Merging fills fields one side leaves empty; different values
 /// for one field are an error naming both places. For state, `active` counts
 /// as "not said" (it is also what a file without a state column gives), so
 /// `paused` or `revoked` from one file wins over it.
 ///
 /// `sources` collects every row a key came from; exposures and diagnostics are
-/// concatenated; `files` lists each file.
+/// concatenated; `files` lists each file. Keys are found by fingerprint and
+/// by name through indexes, so the work is linear in the number of rows.
 pub fn merge_inventories(parts: Vec<ParsedInventory>) -> Result<Inventory, IngestError> {
     let mut inventory = Inventory::default();
+    let mut index = Index::default();
     let mut merged: Vec<Merged> = Vec::new();
     for (file, part) in parts.into_iter().enumerate() {
         let fallback = SourceLocation::file(part.file.path.as_str());
@@ -34,9 +41,19 @@ pub fn merge_inventories(parts: Vec<ParsedInventory>) -> Result<Inventory, Inges
                 .first()
                 .cloned()
                 .unwrap_or_else(|| fallback.clone());
-            match find_match(&merged, &key, file, &origin)? {
-                Some(i) => merged[i].absorb(key, file, origin)?,
-                None => merged.push(Merged::new(key, file, origin)),
+            match index.find(&merged, &key, file, &origin)? {
+                Some(i) => {
+                    let had = (
+                        merged[i].key.fingerprint.is_some(),
+                        name_key(&merged[i].key),
+                    );
+                    merged[i].absorb(key, file, origin)?;
+                    index.absorbed(&merged, i, file, had);
+                }
+                None => {
+                    merged.push(Merged::new(key, file, origin));
+                    index.added(&merged, merged.len() - 1, file);
+                }
             }
         }
     }
@@ -67,16 +84,27 @@ struct Origins {
     purpose: Option<SourceLocation>,
 }
 
-/// A key being merged, with the files it came from.
+/// A key being merged, with the last file it came from (files are read in
+/// order, so a key came from the file being read exactly when this is it).
 struct Merged {
     key: ApiKey,
-    files: Vec<usize>,
+    last_file: usize,
     origins: Origins,
 }
 
 /// A key's name as an optional value (empty: not given).
-fn name_of(key: &ApiKey) -> Option<String> {
-    (!key.name.trim().is_empty()).then(|| key.name.clone())
+fn name_of(key: &ApiKey) -> Option<Name> {
+    (!key.name.trim().is_empty()).then(|| Name(key.name.clone()))
+}
+
+/// A name as a field to merge: spellings of one [`KeyName`] (case,
+/// spacing) are the same value, and the first spelling is kept.
+struct Name(String);
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        KeyName::new(&self.0) == KeyName::new(&other.0)
+    }
 }
 
 /// A key's state as an optional value (active: not given).
@@ -121,7 +149,7 @@ impl Merged {
         }
         Self {
             key,
-            files: vec![file],
+            last_file: file,
             origins,
         }
     }
@@ -140,9 +168,9 @@ impl Merged {
 
         let mut name = name_of(k);
         fill("name", &mut name, &mut o.name, other_name, &origin, |n| {
-            show(n, SHOW_MAX)
+            show(&n.0, SHOW_MAX)
         })?;
-        if let Some(name) = name {
+        if let Some(Name(name)) = name {
             k.name = name;
         }
         fill(
@@ -219,9 +247,7 @@ impl Merged {
         } else {
             k.sources.extend(other.sources);
         }
-        if !self.files.contains(&file) {
-            self.files.push(file);
-        }
+        self.last_file = file;
         Ok(())
     }
 }
@@ -255,48 +281,182 @@ fn fill<T: PartialEq>(
     }
 }
 
-/// The earlier key `key` merges into, if any.
-fn find_match(
-    merged: &[Merged],
-    key: &ApiKey,
+/// What a key is found by when it has no fingerprint match: its account and
+/// its name ([`KeyIdentity::by_name`]); `None` for a blank name, which
+/// matches nothing.
+type NameKey = KeyIdentity;
+
+fn name_key(key: &ApiKey) -> Option<NameKey> {
+    Some(key.name_identity()).filter(|identity| !identity.is_blank())
+}
+
+/// The merged keys by fingerprint and by name.
+#[derive(Default)]
+struct Index {
+    by_fingerprint: HashMap<KeyFingerprint, usize>,
+    by_name: HashMap<NameKey, Bucket>,
+}
+
+/// The merged keys of one name, sorted by what they may still merge with
+/// while one file is read. A key that came from that file merges with no
+/// other key of it by name; the others are candidates, split by whether they
+/// have a fingerprint (a key with a fingerprint merges by name only into one
+/// without). The lists are kept lazily: a key that took a row of the file or
+/// gained a fingerprint is moved when a lookup meets it, so every lookup
+/// costs a constant plus the keys it moves, and each key moves at most once
+/// per row that touched it.
+#[derive(Default)]
+struct Bucket {
+    /// The file the lists below are kept for.
     file: usize,
-    origin: &SourceLocation,
-) -> Result<Option<usize>, IngestError> {
-    if let Some(fp) = &key.fingerprint {
-        if let Some(i) = merged
-            .iter()
-            .position(|m| m.key.fingerprint.as_ref() == Some(fp))
-        {
-            return Ok(Some(i));
+    /// Candidates without a fingerprint (some may be stale).
+    plain: Vec<usize>,
+    /// Candidates with a fingerprint (some may be stale).
+    fingerprinted: Vec<usize>,
+    /// Keys that came from `file`: candidates again from the next file on.
+    touched: Vec<usize>,
+}
+
+impl Bucket {
+    /// Brings the lists to `file`: the keys touched in an earlier file are
+    /// candidates again.
+    fn start(&mut self, merged: &[Merged], file: usize) {
+        if self.file == file {
+            return;
+        }
+        self.file = file;
+        for i in std::mem::take(&mut self.touched) {
+            if merged[i].key.fingerprint.is_some() {
+                self.fingerprinted.push(i);
+            } else {
+                self.plain.push(i);
+            }
         }
     }
-    let name = key.name.trim();
-    if name.is_empty() {
-        return Ok(None);
+
+    /// Up to `limit` candidates named `name` for a key of `self.file` (all of
+    /// them when `limit` is `usize::MAX`), moving the stale ones out of the
+    /// way: keys that came from the file, that gained a fingerprint, or that
+    /// are no longer named `name` (an account filled in by a later file).
+    fn candidates(
+        &mut self,
+        merged: &[Merged],
+        name: &NameKey,
+        with_fingerprinted: bool,
+        limit: usize,
+    ) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < self.plain.len() && found.len() < limit {
+            let m = &merged[self.plain[i]];
+            if name_key(&m.key).as_ref() != Some(name) {
+                self.plain.swap_remove(i);
+            } else if m.last_file == self.file {
+                self.touched.push(self.plain.swap_remove(i));
+            } else if m.key.fingerprint.is_some() {
+                self.fingerprinted.push(self.plain.swap_remove(i));
+            } else {
+                found.push(self.plain[i]);
+                i += 1;
+            }
+        }
+        let mut i = 0;
+        while with_fingerprinted && i < self.fingerprinted.len() && found.len() < limit {
+            let m = &merged[self.fingerprinted[i]];
+            if name_key(&m.key).as_ref() != Some(name) {
+                self.fingerprinted.swap_remove(i);
+            } else if m.last_file == self.file {
+                self.touched.push(self.fingerprinted.swap_remove(i));
+            } else {
+                found.push(self.fingerprinted[i]);
+                i += 1;
+            }
+        }
+        found
     }
-    let candidates: Vec<usize> = merged
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| {
-            !m.files.contains(&file)
-                && (key.fingerprint.is_none() || m.key.fingerprint.is_none())
-                && m.key.name.trim() == name
-                && m.key.account == key.account
-        })
-        .map(|(i, _)| i)
-        .collect();
-    match candidates.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(*one)),
-        many => Err(IngestError::AmbiguousMerge {
-            location: origin.clone(),
-            name: show(name, SHOW_MAX),
-            count: many.len(),
-            candidates: many
-                .iter()
-                .flat_map(|i| merged[*i].key.sources.iter().map(ToString::to_string))
-                .collect::<Vec<_>>()
-                .join("; "),
-        }),
+}
+
+impl Index {
+    /// The earlier key `key` (a row of `file`) merges into, if any.
+    fn find(
+        &mut self,
+        merged: &[Merged],
+        key: &ApiKey,
+        file: usize,
+        origin: &SourceLocation,
+    ) -> Result<Option<usize>, IngestError> {
+        if let Some(i) = key
+            .fingerprint
+            .as_ref()
+            .and_then(|fp| self.by_fingerprint.get(fp))
+        {
+            return Ok(Some(*i));
+        }
+        let Some(name) = name_key(key) else {
+            return Ok(None);
+        };
+        let Some(bucket) = self.by_name.get_mut(&name) else {
+            return Ok(None);
+        };
+        bucket.start(merged, file);
+        let any = key.fingerprint.is_none();
+        match bucket.candidates(merged, &name, any, 2).as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            _ => {
+                let mut many = bucket.candidates(merged, &name, any, usize::MAX);
+                many.sort_unstable();
+                Err(IngestError::AmbiguousMerge {
+                    location: origin.clone(),
+                    name: show(key.name.trim(), SHOW_MAX),
+                    count: many.len(),
+                    candidates: many
+                        .iter()
+                        .flat_map(|i| merged[*i].key.sources.iter().map(ToString::to_string))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                })
+            }
+        }
+    }
+
+    /// Indexes the key just added at `i` from `file`.
+    fn added(&mut self, merged: &[Merged], i: usize, file: usize) {
+        let key = &merged[i].key;
+        if let Some(fp) = &key.fingerprint {
+            self.by_fingerprint.insert(fp.clone(), i);
+        }
+        if let Some(name) = name_key(key) {
+            self.touch(merged, name, i, file);
+        }
+    }
+
+    /// Indexes what the key at `i` gained from a row of `file`: `had` is
+    /// whether it had a fingerprint and what it was found by name as before.
+    fn absorbed(
+        &mut self,
+        merged: &[Merged],
+        i: usize,
+        file: usize,
+        (had_fingerprint, had_name): (bool, Option<NameKey>),
+    ) {
+        let key = &merged[i].key;
+        if let (false, Some(fp)) = (had_fingerprint, &key.fingerprint) {
+            self.by_fingerprint.insert(fp.clone(), i);
+        }
+        // The key is in its name's lists already (a lookup moves it once it
+        // is stale); a name or an account it gains puts it in another's.
+        let name = name_key(key);
+        if name != had_name {
+            if let Some(name) = name {
+                self.touch(merged, name, i, file);
+            }
+        }
+    }
+
+    fn touch(&mut self, merged: &[Merged], name: NameKey, i: usize, file: usize) {
+        let bucket = self.by_name.entry(name).or_default();
+        bucket.start(merged, file);
+        bucket.touched.push(i);
     }
 }
