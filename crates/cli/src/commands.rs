@@ -8,5 +8,5 @@ pub mod fetch_usage;
 pub mod history;
 pub mod init;
 pub mod rules;
-pub mod verify;
 pub mod suggest_bindings;
+pub mod verify;

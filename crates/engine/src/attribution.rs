@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    ApiKey, Diagnostic, Inventory, KeyActivity, KeyState, SourceLocation, UsageEvent, UsageSource,
-    ValueCount,
+    ApiKey, Diagnostic, DiagnosticCode, Inventory, KeyActivity, KeyState, SourceLocation,
+    UsageEvent, UsageSource, ValueCount,
 };
 
 use crate::naming;
@@ -577,6 +577,7 @@ pub(crate) fn unmatched_bindings(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec<D
                 column: None,
             });
             Diagnostic::warning(
+                DiagnosticCode::BindingMatchesNothing,
                 format!(
                     "Binding for \"{}\" matches no key in the inventory: no event is attributed \
                      through it",

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use keyaudit_model::{
-    ApiKey, AuditOptions, AuditReport, Diagnostic, Finding, InputFile, InputKind, Inventory,
-    KeyActivity, KeyIdentity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary, ToolInfo,
-    UsageSource,
+    ApiKey, AuditOptions, AuditReport, Diagnostic, DiagnosticCode, Finding, InputFile, InputKind,
+    Inventory, KeyActivity, KeyIdentity, KeyRecord, KeyRef, KeyState, REPORT_SCHEMA, Summary,
+    ToolInfo, UsageSource,
 };
 
 use crate::attribution::UsageEvidence;
@@ -144,6 +144,7 @@ fn future_dates(keys: &[ApiKey], as_of: DateTime<Utc>) -> Vec<Diagnostic> {
                 continue;
             };
             warnings.push(Diagnostic::warning(
+                DiagnosticCode::DateAfterAsOf,
                 format!(
                     "key `{}` {what} {}, after the audit's as-of time {}; the date is wrong, \
                      or --as-of is too early",

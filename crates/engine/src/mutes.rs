@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keyaudit_model::{Diagnostic, Finding, FindingStatus, Mute, SourceLocation};
+use keyaudit_model::{Diagnostic, DiagnosticCode, Finding, FindingStatus, Mute, SourceLocation};
 
 use crate::policy::{KeyNames, MuteTarget, PolicyMute, ValidPolicy};
 
@@ -129,6 +129,7 @@ impl<'a> Mutes<'a> {
             format!("key \"{}\"", finding.key.name.trim())
         };
         Diagnostic::warning(
+            DiagnosticCode::DuplicateMute,
             format!(
                 "The mutes at {places} {both} match finding {} ({key}); the first one that has \
                  not expired applies",
@@ -157,8 +158,11 @@ impl<'a> Mutes<'a> {
                     ));
                 }
             }
-            self.diagnostics
-                .push(Diagnostic::warning(message, self.location(i)));
+            self.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::MuteMatchesNothing,
+                message,
+                self.location(i),
+            ));
         }
         self.diagnostics
     }

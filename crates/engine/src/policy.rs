@@ -563,14 +563,12 @@ fn parse(
     let policy = raw.validate(&mut walker, defaults);
     let errors = walker.into_errors();
     match policy {
-        Some(policy) if errors.is_empty() => {
-            Ok(ValidPolicy {
-                source: Some(source.to_string()),
-                content: Some(ContentDigest::of(original.as_bytes())),
-                exposures,
-                ..policy
-            })
-        }
+        Some(policy) if errors.is_empty() => Ok(ValidPolicy {
+            source: Some(source.to_string()),
+            content: Some(ContentDigest::of(original.as_bytes())),
+            exposures,
+            ..policy
+        }),
         _ => Err(PolicyErrors { errors }),
     }
 }

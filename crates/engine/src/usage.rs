@@ -27,7 +27,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use keyaudit_model::{
-    ApiKey, Coverage, Diagnostic, DiagnosticLevel, LastUse, LastUsedSource, SourceLocation,
+    ApiKey, Coverage, Diagnostic, DiagnosticCode, LastUse, LastUsedSource, SourceLocation,
     UsageSource, UsageWindow, WindowOrigin,
 };
 
@@ -254,10 +254,9 @@ pub(crate) fn window_notes(
         .filter_map(|&i| {
             let source = &sources[i];
             let (start, end) = (source.start?, source.end?);
-            Some(Diagnostic {
-                level: DiagnosticLevel::Note,
-                code: None,
-                message: format!(
+            Some(Diagnostic::note(
+                DiagnosticCode::UsageWindowGap,
+                format!(
                     "This usage file covers {} to {}, separated by a gap from the later \
                      evidence ({}): its events count as use, but idleness is judged over {} only",
                     start.date_naive(),
@@ -265,8 +264,8 @@ pub(crate) fn window_notes(
                     window.span(),
                     window.span(),
                 ),
-                location: Some(SourceLocation::file(source.path.clone())),
-            })
+                Some(SourceLocation::file(source.path.clone())),
+            ))
         })
         .collect()
 }
@@ -277,6 +276,7 @@ pub(crate) fn late_events(input: &AuditInput<'_>, as_of: DateTime<Utc>) -> Optio
     let late = input.usage?.tally.after_as_of();
     (late > 0).then(|| {
         Diagnostic::warning(
+            DiagnosticCode::UsageAfterAsOf,
             format!(
                 "{late} usage event(s) are dated after the audit's as-of time {}: they count as \
                  events, but none is taken as a key's last use",

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use chrono::SecondsFormat;
 use keyaudit_model::{
-    ApiKey, ContentDigest, Diagnostic, Exposure, Inventory, InventoryFile, KeyFingerprint, LastUse,
-    SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, DiagnosticCode, Exposure, Inventory, InventoryFile,
+    KeyFingerprint, LastUse, SourceLocation,
 };
 
 use crate::IngestError;
@@ -397,6 +397,7 @@ pub(crate) fn dates_warning(key: &ApiKey, location: SourceLocation) -> Option<Di
     (used < created).then(|| {
         let at = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
         Diagnostic::warning(
+            DiagnosticCode::LastUseBeforeCreation,
             format!(
                 "key `{}` was last used ({}) before it was created ({}); one of the dates is wrong",
                 show(&key.name, SHOW_MAX),

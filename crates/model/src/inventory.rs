@@ -200,7 +200,8 @@ pub enum DiagnosticLevel {
 pub struct Diagnostic {
     /// Note or warning.
     pub level: DiagnosticLevel,
-    /// A stable code for the kind of diagnostic, when it has one.
+    /// The stable code of the kind of diagnostic. Every diagnostic keyaudit
+    /// makes has one; `None` only in reports of versions before codes.
     #[serde(default)]
     pub code: Option<DiagnosticCode>,
     /// One sentence saying what was found.
@@ -211,36 +212,87 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A warning about a place in an input.
-    pub fn warning(message: impl Into<String>, location: Option<SourceLocation>) -> Self {
+    /// A warning of kind `code`, about a place in an input when `location`
+    /// is given.
+    pub fn warning(
+        code: DiagnosticCode,
+        message: impl Into<String>,
+        location: Option<SourceLocation>,
+    ) -> Self {
         Self {
             level: DiagnosticLevel::Warning,
-            code: None,
+            code: Some(code),
             message: message.into(),
             location,
         }
     }
 
-    /// The same diagnostic with a stable code.
-    pub fn with_code(mut self, code: DiagnosticCode) -> Self {
-        self.code = Some(code);
-        self
+    /// A note of kind `code`: information, nothing to act on.
+    pub fn note(
+        code: DiagnosticCode,
+        message: impl Into<String>,
+        location: Option<SourceLocation>,
+    ) -> Self {
+        Self {
+            level: DiagnosticLevel::Note,
+            ..Self::warning(code, message, location)
+        }
     }
 }
 
-/// The stable code of a diagnostic, for filtering in CI.
+/// The stable code of a diagnostic, for filtering in CI (`jq` on the JSON
+/// report's `diagnostics[].code`, or `grep` on the `warning[code]:` lines).
+/// Codes are never renamed or reused; docs/report-schema.md lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DiagnosticCode {
+    /// A key's last use is before its creation in the inventory.
+    LastUseBeforeCreation,
+    /// A key's creation or last use is after the audit's as-of time.
+    DateAfterAsOf,
+    /// Usage events are dated after the as-of time: never a last use.
+    UsageAfterAsOf,
+    /// A usage file is separated by a gap from the later evidence: its
+    /// events count as use, idleness is judged over the later window only.
+    UsageWindowGap,
+    /// A Password Access allowance names no key of the inventory.
+    AllowanceMatchesNothing,
+    /// A binding names no key of the inventory.
+    BindingMatchesNothing,
+    /// A mute matches no finding.
+    MuteMatchesNothing,
+    /// Several mutes match the same finding.
+    DuplicateMute,
     /// Usage evidence was fetched from the IT Glue API during the audit and
     /// not kept: the report cannot be re-made from its inputs.
     FetchedUsageNotKept,
 }
 
 impl DiagnosticCode {
+    /// Every code, in the order docs/report-schema.md lists them.
+    pub const ALL: [DiagnosticCode; 9] = [
+        DiagnosticCode::LastUseBeforeCreation,
+        DiagnosticCode::DateAfterAsOf,
+        DiagnosticCode::UsageAfterAsOf,
+        DiagnosticCode::UsageWindowGap,
+        DiagnosticCode::AllowanceMatchesNothing,
+        DiagnosticCode::BindingMatchesNothing,
+        DiagnosticCode::MuteMatchesNothing,
+        DiagnosticCode::DuplicateMute,
+        DiagnosticCode::FetchedUsageNotKept,
+    ];
+
     /// The kebab-case code as written in reports.
     pub fn as_str(self) -> &'static str {
         match self {
+            DiagnosticCode::LastUseBeforeCreation => "last-use-before-creation",
+            DiagnosticCode::DateAfterAsOf => "date-after-as-of",
+            DiagnosticCode::UsageAfterAsOf => "usage-after-as-of",
+            DiagnosticCode::UsageWindowGap => "usage-window-gap",
+            DiagnosticCode::AllowanceMatchesNothing => "allowance-matches-nothing",
+            DiagnosticCode::BindingMatchesNothing => "binding-matches-nothing",
+            DiagnosticCode::MuteMatchesNothing => "mute-matches-nothing",
+            DiagnosticCode::DuplicateMute => "duplicate-mute",
             DiagnosticCode::FetchedUsageNotKept => "fetched-usage-not-kept",
         }
     }

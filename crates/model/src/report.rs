@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     ContentDigest, Diagnostic, Exposure, Finding, ForecastEntry, KeyFingerprint, KeyIdentity,
-    KeyRef, KeyState, RuleCode,
-    Severity, SourceLocation,
+    KeyRef, KeyState, RuleCode, Severity, SourceLocation,
 };
 
 /// The value of [`AuditReport::schema`] for this version of the contract.

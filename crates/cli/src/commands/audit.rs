@@ -159,18 +159,16 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
             for input in report.inputs.iter_mut().filter(|i| i.path == name) {
                 input.origin = InputOrigin::Fetched;
             }
-            report.diagnostics.push(
-                Diagnostic::warning(
-                    format!(
-                        "the activity logs were fetched from the IT Glue API ({name}) and not \
+            report.diagnostics.push(Diagnostic::warning(
+                DiagnosticCode::FetchedUsageNotKept,
+                format!(
+                    "the activity logs were fetched from the IT Glue API ({name}) and not \
                          kept: the report records their digest, but cannot be verified against \
                          them; to make it verifiable, keep the logs with `keyaudit fetch-usage \
                          --output usage.jsonl` and audit with `--usage usage.jsonl`"
-                    ),
-                    None,
-                )
-                .with_code(DiagnosticCode::FetchedUsageNotKept),
-            );
+                ),
+                None,
+            ));
             report.diagnostics.sort();
         }
         Inputs::Files { .. } => {}

@@ -359,7 +359,7 @@ fn inventory_future_dates_warn_and_the_report_is_written() {
     assert!(
         run.stderr
             .lines()
-            .all(|l| l.starts_with("warning: inventory-future-dates.csv:3: ")),
+            .all(|l| l.starts_with("warning[date-after-as-of]: inventory-future-dates.csv:3: ")),
         "{}",
         run.stderr
     );
@@ -399,7 +399,9 @@ fn inventory_warnings_follow_fail_on() {
         .output()
         .unwrap();
     assert_eq!(status.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&status.stderr).starts_with("warning: "));
+    assert!(
+        String::from_utf8_lossy(&status.stderr).starts_with("warning[last-use-before-creation]: ")
+    );
     assert_eq!(files_in(dir.path()), ["report.json"]);
 }
 

@@ -4,13 +4,12 @@
 //! Password Access and paused state. Skipped, with a message, when no
 //! Chromium is installed (`KEYAUDIT_CHROMIUM` names one explicitly).
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use crate::support::keyaudit;
+use serde_json::Value;
 
 /// The longest a browser run may take.
 const BROWSER_LIMIT: Duration = Duration::from_secs(90);

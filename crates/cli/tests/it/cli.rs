@@ -361,7 +361,11 @@ fn every_extension_picks_its_format_and_format_wins() {
             .assert()
             .code(0);
         let text = fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with(start), "{name}: {}", &text[..text.len().min(80)]);
+        assert!(
+            text.starts_with(start),
+            "{name}: {}",
+            &text[..text.len().min(80)]
+        );
     }
 }
 

@@ -2,9 +2,9 @@
 //! merge, stable ids, `diff`, the policy's allowances and mutes, and
 //! `duplicate-name` agree with [`KeyName`] for any names.
 
-
 use std::fs;
 
+use crate::support::keyaudit;
 use chrono::{DateTime, TimeZone, Utc};
 use keyaudit_engine::{
     AuditInput, MuteTarget, PasswordAllowance, PolicyLine, PolicyMute, ValidPolicy, audit,
@@ -16,7 +16,6 @@ use keyaudit_model::{
 use keyaudit_report::diff::{Change, diff};
 use proptest::prelude::*;
 use serde_json::Value;
-use crate::support::keyaudit;
 
 fn as_of() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap()

@@ -268,3 +268,29 @@ fn bom_is_refused_for_other_formats_before_any_work() {
         .assert()
         .code(2);
 }
+
+/// Every diagnostic code is listed in the schema page's table, under the name
+/// the JSON report writes, and the table lists no other.
+#[test]
+fn every_diagnostic_code_is_documented() {
+    let section = SCHEMA_DOC
+        .split("## Diagnostic codes")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the schema page has a Diagnostic codes section");
+    let documented: Vec<String> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .map(String::from)
+        .collect();
+    let codes: Vec<String> = keyaudit_model::DiagnosticCode::ALL
+        .iter()
+        .map(|code| {
+            let written = serde_json::to_value(code).unwrap();
+            assert_eq!(written, code.as_str(), "{code:?}");
+            code.as_str().to_string()
+        })
+        .collect();
+    assert_eq!(documented, codes);
+}

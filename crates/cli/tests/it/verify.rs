@@ -2,14 +2,13 @@
 //! verify; an edited report, a changed or missing input, another version's
 //! report do not (exit 1, saying what); a file that is no report is exit 2.
 
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::support::keyaudit;
 use predicates::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use crate::support::keyaudit;
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,7 +2,9 @@
 //! allow. Runs after the other rules: a key that is also unnamed, generic,
 //! never used or idle past the high threshold is critical.
 
-use keyaudit_model::{Allowance, ApiKey, Diagnostic, Evidence, RuleCode, Severity, SourceLocation};
+use keyaudit_model::{
+    Allowance, ApiKey, Diagnostic, DiagnosticCode, Evidence, RuleCode, Severity, SourceLocation,
+};
 
 use super::{
     CIS, Context, Control, Draft, ISO, KeyContext, NIST, PCI, Rule, SOC2, Scope, control, days,
@@ -180,6 +182,7 @@ pub(super) fn unmatched_allowances(policy: &ValidPolicy, keys: &[ApiKey]) -> Vec
                 column: None,
             });
             Diagnostic::warning(
+                DiagnosticCode::AllowanceMatchesNothing,
                 format!(
                     "Password Access allowance for \"{}\" matches no key in the inventory",
                     allowance.key

@@ -1,11 +1,10 @@
 //! Attribution of activity-log events to keys, and the usage-based rules:
 //! one test per scenario, events built in code.
 
-
 use std::borrow::Cow;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use crate::support::fixtures::*;
+use chrono::{DateTime, TimeDelta, Utc};
 use keyaudit_engine::{
     Attribution, AuditInput, UsageEvidence, UsageTally, ValidPolicy, audit, parse_policy,
 };
@@ -469,7 +468,7 @@ fn binding_matching_no_key_is_a_warning_with_its_line() {
     assert_eq!(warnings[0].level, DiagnosticLevel::Warning);
     assert_eq!(
         warnings[0].to_string(),
-        "warning: keyaudit.toml:2: Binding for \"Gone integration\" matches no key in the \
+        "warning[binding-matches-nothing]: keyaudit.toml:2: Binding for \"Gone integration\" matches no key in the \
          inventory: no event is attributed through it"
     );
     assert_eq!(report.policy.unwrap().bindings, 1);

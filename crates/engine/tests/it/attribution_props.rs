@@ -4,7 +4,6 @@
 //! without a binding of its own is found by its name as a whole word in the
 //! user agent or the actor, an event counts for each key it matches.
 
-
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
 

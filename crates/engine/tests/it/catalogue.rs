@@ -1,7 +1,6 @@
 //! The rule catalogue, the compliance view, the policy recorded in the
 //! report, and the rule pages in docs/rules.
 
-
 use std::collections::BTreeSet;
 use std::path::Path;
 

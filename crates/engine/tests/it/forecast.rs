@@ -1,8 +1,7 @@
 //! Forecast scenarios: when IT Glue warns about and revokes each live key.
 
-
-use chrono::TimeDelta;
 use crate::support::fixtures::*;
+use chrono::TimeDelta;
 use keyaudit_engine::{Attribution, AuditInput, UsageEvidence, ValidPolicy, audit};
 use keyaudit_model::{
     ApiKey, ForecastBasis, KeyState, LastUse, RuleCode, UsageSource, WindowOrigin,

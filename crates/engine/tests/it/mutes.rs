@@ -1,7 +1,6 @@
 //! Mutes: a finding accepted with a reason, until an expiry. One test per
 //! scenario. The audit runs as of 2026-12-01 12:00 UTC.
 
-
 use crate::support::fixtures::*;
 use keyaudit_model::{
     ApiKey, DiagnosticLevel, FindingStatus, Mute, RuleCode, Severity, SourceLocation,
@@ -246,7 +245,7 @@ fn unmatched_mute_is_a_warning_with_its_line() {
     assert_eq!(d.location, Some(SourceLocation::row("keyaudit.toml", 4)));
     assert_eq!(
         d.to_string(),
-        "warning: keyaudit.toml:4: Mute of idle-key for key \"Backup sync\" matches no finding"
+        "warning[mute-matches-nothing]: keyaudit.toml:4: Mute of idle-key for key \"Backup sync\" matches no finding"
     );
 }
 

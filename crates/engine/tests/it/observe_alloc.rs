@@ -3,8 +3,6 @@
 //! allocation at all. (Its own test binary: it counts allocations with a
 //! global allocator.)
 
-
-
 use std::borrow::Cow;
 
 use crate::support::counting_alloc::allocations_in;

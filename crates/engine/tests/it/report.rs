@@ -1,11 +1,11 @@
 //! How `audit` assembles the report: ids, ordering, records, inputs, summary.
 
-
 use crate::support::fixtures::*;
 use keyaudit_engine::{ValidPolicy, parse_policy, rules};
 use keyaudit_model::{
-    ApiKey, ContentDigest, Diagnostic, InputFile, InputKind, InputOrigin, InventoryFile, KeyState,
-    LastUse, LastUsedSource, REPORT_SCHEMA, RuleCode, Severity, SourceLocation,
+    ApiKey, ContentDigest, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
+    InventoryFile, KeyState, LastUse, LastUsedSource, REPORT_SCHEMA, RuleCode, Severity,
+    SourceLocation,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -60,11 +60,13 @@ fn mixed_inventory(keys: Vec<ApiKey>) -> keyaudit_model::Inventory {
     inv.exposures = vec![exposure(8, "keys.csv", 9), exposure(77, "notes.txt", 1)];
     inv.diagnostics = vec![
         Diagnostic::warning(
-            "row 12 has no name column",
+            DiagnosticCode::LastUseBeforeCreation,
+            "key `Backup sync` was last used before it was created",
             Some(SourceLocation::row("keys.csv", 12)),
         ),
         Diagnostic::warning(
-            "row 12 has no name column",
+            DiagnosticCode::LastUseBeforeCreation,
+            "key `Backup sync` was last used before it was created",
             Some(SourceLocation::row("keys.csv", 12)),
         ),
     ];

@@ -1,6 +1,5 @@
 //! Rule scenarios: one test per scenario, on inventories built in code.
 
-
 use std::collections::BTreeMap;
 
 use crate::support::fixtures::*;

@@ -5,12 +5,11 @@
 //! cargo test -p keyaudit-engine --release --test scale -- --ignored --nocapture
 //! ```
 
-
 use std::borrow::Cow;
 use std::time::Instant;
 
-use chrono::TimeDelta;
 use crate::support::fixtures::*;
+use chrono::TimeDelta;
 use keyaudit_engine::{Attribution, parse_policy};
 use keyaudit_model::{ApiKey, LastUse, UsageEvent};
 

@@ -1,9 +1,8 @@
 //! suggest-bindings scenarios: which unattributed events are proposed for
 //! which key, on inventories and events built in code.
 
-
-use chrono::TimeDelta;
 use crate::support::fixtures::*;
+use chrono::TimeDelta;
 use keyaudit_engine::{Attribution, BindingSuggester, ValidPolicy, parse_policy};
 use keyaudit_model::{ApiKey, BindingSuggestions, Inventory, KeyState, UsageEvent};
 

@@ -467,7 +467,10 @@ fn last_use_before_creation_is_a_warning() {
     assert_eq!(parsed.keys.len(), 2);
     assert_eq!(parsed.diagnostics.len(), 1);
     let warning = parsed.diagnostics[0].to_string();
-    assert!(warning.starts_with("warning: w.csv:2: "), "{warning}");
+    assert!(
+        warning.starts_with("warning[last-use-before-creation]: w.csv:2: "),
+        "{warning}"
+    );
     assert!(
         warning.contains("Hudu migration") && warning.contains("2024-02-01"),
         "{warning}"

@@ -1,14 +1,13 @@
 //! Fetch scenarios against the in-process fake IT Glue server: in each, every
 //! event id arrives exactly once, or the fetch fails and leaves no file.
 
-
 use std::time::{Duration, Instant};
 
-use chrono::TimeDelta;
 use crate::common::{
     KEY, assert_each_once, assert_requests_needed, config, config_for, key, now, read_usage,
     seconds,
 };
+use chrono::TimeDelta;
 use keyaudit_itglue::fake::{FakeConfig, FakeEvent, FakeItGlue, Fault, RateLimit, spread_events};
 use keyaudit_itglue::{
     FetchError, FetchReport, HeaderExposure, NoProgress, ProgressSnapshot, TimeRange, fetch_logs,

@@ -1,7 +1,6 @@
 //! The API key appears in no `Debug` output, no error message, no log line
 //! (tracing at TRACE, `log` records of dependencies included) and no file.
 
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -72,9 +71,15 @@ async fn the_key_never_leaks() {
     texts.push(("FetchConfig Debug".into(), format!("{fetch_config:?}")));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    let (report, _) = write_usage_jsonl(&key, &fetch_config, &NoProgress, &path, &crate::common::keep)
-        .await
-        .unwrap();
+    let (report, _) = write_usage_jsonl(
+        &key,
+        &fetch_config,
+        &NoProgress,
+        &path,
+        &crate::common::keep,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.events, 7_000);
     assert_eq!(report.retries, 6);
     texts.push(("FetchReport Debug".into(), format!("{report:?}")));
