@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::CheckPolicyArgs;
+use crate::output::Output;
 use crate::policy_file;
 
 /// Runs `keyaudit check-policy`: every error is printed with its line and
@@ -20,8 +21,8 @@ pub fn run(args: CheckPolicyArgs) -> Result<ExitCode> {
         );
     }
     let info = policy.info();
-    println!(
-        "{shown}: valid ({} allowance{}, {} mute{}, {} severity override{}; {})",
+    let text = format!(
+        "{shown}: valid ({} allowance{}, {} mute{}, {} severity override{}; {})\n",
         info.allowances,
         plural(info.allowances),
         info.mutes,
@@ -30,6 +31,9 @@ pub fn run(args: CheckPolicyArgs) -> Result<ExitCode> {
         plural(info.severity_overrides.len()),
         info.digest
     );
+    // Through stdout's writer: a reader that closes the pipe early ends the
+    // output, not the process.
+    Output::prepare(None, [])?.write(|out| out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
 }
 

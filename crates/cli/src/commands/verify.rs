@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::cli::VerifyArgs;
 use crate::commands::audit::{Inputs, Request, make_report};
+use crate::output::Output;
 use crate::saved_report;
 
 /// Exit code of a report that does not verify.
@@ -32,25 +33,29 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         std::env::set_current_dir(base)
             .with_context(|| format!("cannot enter --base folder `{}`", base.display()))?;
     }
-    match check(&shown, &bytes, &report)? {
-        None => {
-            println!(
-                "verified: `{shown}` re-made byte for byte from its {} input{} ({} finding{})",
+    let (text, code) = match check(&shown, &bytes, &report)? {
+        None => (
+            format!(
+                "verified: `{shown}` re-made byte for byte from its {} input{} ({} finding{})\n",
                 report.inputs.len(),
                 plural(report.inputs.len()),
                 report.findings.len(),
                 plural(report.findings.len())
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+            ),
+            ExitCode::SUCCESS,
+        ),
         Some(problems) => {
-            println!("`{shown}` does not verify:");
+            let mut text = format!("`{shown}` does not verify:\n");
             for line in problems.lines() {
-                println!("  {line}");
+                text.push_str(&format!("  {line}\n"));
             }
-            Ok(ExitCode::from(DOES_NOT_VERIFY))
+            (text, ExitCode::from(DOES_NOT_VERIFY))
         }
-    }
+    };
+    // Through stdout's writer: a reader that closes the pipe early (`| head`)
+    // ends the output, not the process.
+    Output::prepare(None, [])?.write(|out| out.write_all(text.as_bytes()))?;
+    Ok(code)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -301,3 +301,33 @@ fn an_input_changed_so_that_it_no_longer_reads_is_named() {
         .stdout(predicate::str::contains("usage `usage.jsonl` changed"))
         .stdout(predicate::str::contains(sha256_of(&usage)));
 }
+
+/// A reader that closes the pipe before `verify` (or `check-policy`) prints
+/// its line ends the output, not the process: no panic, the usual exit code.
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("demo.json");
+    keyaudit()
+        .args(["audit", "--demo", "--output", report.to_str().unwrap()])
+        .assert()
+        .success();
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo/keyaudit.toml");
+    for args in [
+        vec!["verify", report.to_str().unwrap()],
+        vec!["check-policy", policy.to_str().unwrap()],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyaudit"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
