@@ -448,6 +448,9 @@ struct Cutter {
     index: usize,
     /// The longest a range may grow while no line end is found.
     max_range: usize,
+    /// The room a range's buffer is made with: a share and one read, so
+    /// that filling it never moves the bytes already read.
+    capacity: usize,
     done: bool,
 }
 
@@ -455,17 +458,24 @@ impl Cutter {
     fn new(data_start: u64, len: u64, parallel: &ParallelOptions, carry: Vec<u8>) -> Self {
         let data = len - data_start;
         let range_bytes = parallel.range_bytes.max(1);
+        let count = (data / range_bytes).max(1);
+        let capacity = usize::try_from(data / count)
+            .unwrap_or(usize::MAX)
+            .saturating_add(2 * CHUNK_BUFFER);
+        let mut bytes = carry;
+        bytes.reserve(capacity.saturating_sub(bytes.len()));
         Self {
             data_start,
             data,
-            count: (data / range_bytes).max(1),
+            count,
             share: 1,
             from: data_start,
-            bytes: carry,
+            bytes,
             searched: 0,
             len,
             index: 0,
             max_range: usize::try_from(range_bytes.saturating_mul(4)).unwrap_or(usize::MAX),
+            capacity,
             done: false,
         }
     }
@@ -501,7 +511,9 @@ impl Cutter {
                             self.share += 1;
                             self.searched = 0;
                             if self.from + (at as u64) < self.len {
-                                let rest = self.bytes.split_off(at);
+                                let mut rest = Vec::with_capacity(self.capacity);
+                                rest.extend_from_slice(&self.bytes[at..]);
+                                self.bytes.truncate(at);
                                 let bytes = std::mem::replace(&mut self.bytes, rest);
                                 let range = self.range(bytes, false);
                                 self.from += at as u64;
