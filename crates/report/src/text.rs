@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use keyaudit_model::{
     AuditReport, ComplianceRef, ControlResult, ControlStatus, Coverage, Delta, Finding,
-    ForecastBasis, KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo, RuleCode,
-    Severity, Summary, ValueCount,
+    ForecastBasis, ForecastEntry, KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo,
+    RuleCode, Severity, Summary, ValueCount,
 };
 
 /// What a key with an empty or blank name is called in human-facing output.
@@ -519,6 +519,23 @@ pub(crate) fn forecast_basis(basis: ForecastBasis) -> &'static str {
         ForecastBasis::WindowStart => "window start (at the latest)",
         ForecastBasis::Unknown => "no usage evidence",
     }
+}
+
+/// The cells of a forecast row, in the column order of the table, Markdown
+/// and HTML views: key, owner, state, last use, basis, warning day,
+/// revocation day, when. The key and owner come from the inputs, unescaped:
+/// each view escapes them its own way.
+pub(crate) fn forecast_cells(entry: &ForecastEntry) -> [String; 8] {
+    [
+        key_label(&entry.key),
+        entry.owner.as_deref().unwrap_or("-").to_owned(),
+        entry.state.to_string(),
+        entry.last_used_at.map_or_else(|| "-".to_owned(), day_of),
+        forecast_basis(entry.basis).to_owned(),
+        optional_date(entry.warning_on),
+        optional_date(entry.revoked_on),
+        due(entry.days_left),
+    ]
 }
 
 /// A day, or `-`.

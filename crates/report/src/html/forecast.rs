@@ -79,19 +79,19 @@ fn write_table(forecast: &[ForecastEntry], out: &mut impl Write) -> io::Result<(
     )?;
     writeln!(out, "<tbody>")?;
     for entry in forecast {
+        let [key, owner, state, last_used, basis, warning, revoked, due] =
+            text::forecast_cells(entry);
         writeln!(
             out,
             "<tr><td class=\"name\">{}</td><td class=\"owner\">{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"num nowrap\">{}</td></tr>",
-            Esc(&text::key_label(&entry.key)),
-            Esc(entry.owner.as_deref().unwrap_or("-")),
-            entry.state,
-            entry
-                .last_used_at
-                .map_or_else(|| "-".to_owned(), text::day_of),
-            text::forecast_basis(entry.basis),
-            text::optional_date(entry.warning_on),
-            text::optional_date(entry.revoked_on),
-            text::due(entry.days_left),
+            Esc(&key),
+            Esc(&owner),
+            Esc(&state),
+            Esc(&last_used),
+            Esc(&basis),
+            Esc(&warning),
+            Esc(&revoked),
+            Esc(&due),
         )?;
     }
     writeln!(out, "</tbody>")?;

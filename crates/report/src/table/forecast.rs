@@ -48,24 +48,20 @@ pub fn render(
 }
 
 fn row(entry: &ForecastEntry, options: &RenderOptions) -> Row {
-    let due = text::due(entry.days_left);
+    let [key, owner, state, last_used, basis, warning, revoked, due] = text::forecast_cells(entry);
     let due = match entry.days_left {
         Some(days) if days < 0 => severity_cell(due, Severity::Critical, options),
         Some(days) if days <= REVOCATION_NOTICE_DAYS => severity_cell(due, Severity::High, options),
         _ => Cell::new(due),
     };
     Row::from(vec![
-        Cell::new(terminal_safe(&text::key_label(&entry.key))),
-        Cell::new(terminal_safe(entry.owner.as_deref().unwrap_or("-"))),
-        Cell::new(entry.state),
-        Cell::new(
-            entry
-                .last_used_at
-                .map_or_else(|| "-".to_owned(), text::day_of),
-        ),
-        Cell::new(text::forecast_basis(entry.basis)),
-        Cell::new(text::optional_date(entry.warning_on)),
-        Cell::new(text::optional_date(entry.revoked_on)),
+        Cell::new(terminal_safe(&key)),
+        Cell::new(terminal_safe(&owner)),
+        Cell::new(state),
+        Cell::new(last_used),
+        Cell::new(basis),
+        Cell::new(warning),
+        Cell::new(revoked),
         due,
     ])
 }
