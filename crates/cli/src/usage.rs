@@ -60,14 +60,7 @@ pub fn gather(
     for path in files {
         // Opened first for the message naming the option.
         File::open(path).with_context(|| format!("cannot read usage file `{}`", path.display()))?;
-        let (read, tally) = read_usage_file_parallel(
-            path,
-            options,
-            &parallel,
-            || attribution.tally(),
-            |tally, event| attribution.observe(tally, event),
-            |total, part| attribution.merge(total, part),
-        )?;
+        let (read, tally) = read_usage_file_parallel(path, options, &parallel, &attribution)?;
         evidence.tally.merge(tally);
         inventory.exposures.extend(read.exposures);
         evidence.sources.push(read.source);

@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    ApiKey, Diagnostic, DiagnosticCode, Inventory, KeyActivity, KeyState, SourceLocation,
-    UsageEvent, UsageSource, ValueCount,
+    ApiKey, Diagnostic, DiagnosticCode, EventSink, Inventory, KeyActivity, KeyState,
+    SourceLocation, UsageEvent, UsageSource, ValueCount,
 };
 
 use crate::naming;
@@ -143,6 +143,24 @@ pub struct Attribution {
     /// Caches of tallies merged with [`Attribution::merge`], for the next
     /// tallies.
     spare: Mutex<Vec<Scratch>>,
+}
+
+/// The reader's seam: a usage reader hands events to the attribution
+/// through [`EventSink`], one [`UsageTally`] per byte range.
+impl EventSink for Attribution {
+    type Tally = UsageTally;
+
+    fn tally(&self) -> UsageTally {
+        Attribution::tally(self)
+    }
+
+    fn observe(&self, tally: &mut UsageTally, event: &UsageEvent<'_>) {
+        Attribution::observe(self, tally, event);
+    }
+
+    fn merge(&self, total: &mut UsageTally, later: UsageTally) {
+        Attribution::merge(self, total, later);
+    }
 }
 
 impl fmt::Debug for Attribution {

@@ -31,8 +31,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use keyaudit_model::{
-    ApiKey, BindingSuggestion, BindingSuggestions, Inventory, KeyRef, KeyState, SuggestedKey,
-    UsageEvent, ValueCount,
+    ApiKey, BindingSuggestion, BindingSuggestions, EventSink, Inventory, KeyRef, KeyState,
+    SuggestedKey, UsageEvent, ValueCount,
 };
 
 use crate::attribution::{Attribution, UsageTally, ValueCounter, gets_default_binding};
@@ -285,6 +285,24 @@ impl Seen {
             (1.., Some(k), None) => Some(k),
             _ => None,
         }
+    }
+}
+
+/// The reader's seam: a usage reader hands events to the suggester
+/// through [`EventSink`], one [`SuggestTally`] per byte range.
+impl EventSink for BindingSuggester<'_> {
+    type Tally = SuggestTally;
+
+    fn tally(&self) -> SuggestTally {
+        BindingSuggester::tally(self)
+    }
+
+    fn observe(&self, tally: &mut SuggestTally, event: &UsageEvent<'_>) {
+        BindingSuggester::observe(self, tally, event);
+    }
+
+    fn merge(&self, total: &mut SuggestTally, later: SuggestTally) {
+        BindingSuggester::merge(self, total, later);
     }
 }
 

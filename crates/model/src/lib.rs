@@ -25,6 +25,7 @@ mod identity;
 mod inventory;
 mod report;
 mod severity;
+mod sink;
 mod suggest;
 mod usage;
 
@@ -48,5 +49,6 @@ pub use report::{
     Summary, Thresholds, TimeRange, ToolInfo, UsageWindow, ValueCount,
 };
 pub use severity::{Severity, UnknownSeverity};
+pub use sink::EventSink;
 pub use suggest::{BindingSuggestion, BindingSuggestions, SuggestedKey};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};

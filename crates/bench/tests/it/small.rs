@@ -13,6 +13,7 @@ use keyaudit_engine::{Attribution, MAX_DISTINCT_VALUES, UsageTally};
 use keyaudit_ingest::{
     ParallelOptions, UsageOptions, UsageRead, read_usage_file, read_usage_file_parallel,
 };
+use keyaudit_model::{EventSink, UsageEvent};
 
 const EVENTS: u64 = 20_000;
 
@@ -48,16 +49,28 @@ fn parallel(attribution: &Attribution, path: &Path, threads: usize) -> (UsageRea
         path,
         &UsageOptions::default(),
         &options,
-        || (1, attribution.tally()),
-        |(_, tally), e| attribution.observe(tally, e),
-        |(ranges, tally), (more, other)| {
-            *ranges += more;
-            tally.merge(other);
-        },
+        &Ranges(attribution),
     )
     .unwrap();
     assert!(ranges >= threads, "the file was cut in ranges");
     (read, tally)
+}
+
+/// Attributes events and counts the ranges read.
+struct Ranges<'a>(&'a Attribution);
+
+impl EventSink for Ranges<'_> {
+    type Tally = (usize, UsageTally);
+    fn tally(&self) -> Self::Tally {
+        (1, self.0.tally())
+    }
+    fn observe(&self, (_, tally): &mut Self::Tally, event: &UsageEvent<'_>) {
+        self.0.observe(tally, event);
+    }
+    fn merge(&self, (ranges, tally): &mut Self::Tally, (more, other): Self::Tally) {
+        *ranges += more;
+        self.0.merge(tally, other);
+    }
 }
 
 #[test]

@@ -37,14 +37,7 @@ pub fn run(args: SuggestBindingsArgs) -> Result<ExitCode> {
     let parallel = usage::parallel_options();
     for path in &args.usage {
         File::open(path).with_context(|| format!("cannot read usage file `{}`", path.display()))?;
-        let (_, tally) = read_usage_file_parallel(
-            path,
-            &options,
-            &parallel,
-            || suggester.tally(),
-            |tally, event| suggester.observe(tally, event),
-            |total, part| suggester.merge(total, part),
-        )?;
+        let (_, tally) = read_usage_file_parallel(path, &options, &parallel, &suggester)?;
         suggester.merge(&mut total, tally);
     }
     let suggestions = suggester.suggest(&total);

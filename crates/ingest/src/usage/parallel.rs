@@ -39,7 +39,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use keyaudit_model::{ContentHasher, UsageEvent};
+use keyaudit_model::{ContentHasher, EventSink, UsageEvent};
 
 use super::csv_export::{self, Prologue};
 use super::detect::{self, Kind};
@@ -99,18 +99,36 @@ struct Chunk {
 
 /// Reads one usage file on up to `parallel.threads` threads.
 ///
-/// `make_state` makes the state of one range; `observe` hands it each
-/// event of that range; `merge` adds a range's state to the states of the
-/// ranges before it. States are merged in file order, as soon as every
-/// range before is done (so only a few exist at a time: memory does not
-/// grow with the number of ranges), and the result comes back with the
-/// file's [`UsageRead`]. How the file is cut depends only on its size and
+/// Each range gets a [`tally`](EventSink::tally) of `sink`'s, which is
+/// handed the range's events in file order; tallies are
+/// [merged](EventSink::merge) in file order, as soon as every range before
+/// is done (so only a few exist at a time: memory does not grow with the
+/// number of ranges), and the result comes back with the file's
+/// [`UsageRead`]. How the file is cut depends only on its size and
 /// `parallel`, so the result is the same on every run. Formats, windows,
 /// exposures and errors are those of [`read_usage`](super::read_usage);
 /// see the module documentation for how ranges are cut and checked.
 ///
 /// ```
 /// use keyaudit_ingest::{ParallelOptions, UsageOptions, read_usage_file_parallel};
+/// use keyaudit_model::{EventSink, UsageEvent};
+///
+/// /// Counts ranges and events.
+/// struct Count;
+///
+/// impl EventSink for Count {
+///     type Tally = (u64, u64);
+///     fn tally(&self) -> (u64, u64) {
+///         (1, 0)
+///     }
+///     fn observe(&self, (_, events): &mut (u64, u64), _: &UsageEvent<'_>) {
+///         *events += 1;
+///     }
+///     fn merge(&self, (ranges, events): &mut (u64, u64), (more, counted): (u64, u64)) {
+///         *ranges += more;
+///         *events += counted;
+///     }
+/// }
 ///
 /// let dir = std::env::temp_dir().join(format!("keyaudit-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
@@ -121,42 +139,25 @@ struct Chunk {
 /// }
 /// std::fs::write(&path, text).unwrap();
 /// let parallel = ParallelOptions { threads: 3, range_bytes: 1024 };
-/// let (read, (ranges, events)) = read_usage_file_parallel(
-///     &path,
-///     &UsageOptions::default(),
-///     &parallel,
-///     || (1, 0u64),
-///     |(_, events), _event| *events += 1,
-///     |(ranges, events), (more, counted)| {
-///         *ranges += more;
-///         *events += counted;
-///     },
-/// )?;
+/// let (read, (ranges, events)) =
+///     read_usage_file_parallel(&path, &UsageOptions::default(), &parallel, &Count)?;
 /// assert_eq!(read.source.events, 1000);
 /// assert_eq!(ranges, 27); // 27 KiB in ranges of 1 KiB, whatever the threads
 /// assert_eq!(events, 1000);
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), keyaudit_ingest::IngestError>(())
 /// ```
-pub fn read_usage_file_parallel<T, M, O, G>(
+pub fn read_usage_file_parallel<S: EventSink>(
     path: &Path,
     options: &UsageOptions,
     parallel: &ParallelOptions,
-    make_state: M,
-    observe: O,
-    merge: G,
-) -> Result<(UsageRead, T), IngestError>
-where
-    T: Send,
-    M: Fn() -> T + Sync,
-    O: Fn(&mut T, &UsageEvent<'_>) + Sync,
-    G: Fn(&mut T, T) + Sync,
-{
+    sink: &S,
+) -> Result<(UsageRead, S::Tally), IngestError> {
     let name = path.display().to_string();
     let sequential = || {
-        let mut state = make_state();
-        let read = read_usage_file(path, options, |event| observe(&mut state, event))?;
-        Ok((read, state))
+        let mut tally = sink.tally();
+        let read = read_usage_file(path, options, |event| sink.observe(&mut tally, event))?;
+        Ok((read, tally))
     };
     let io_error = |source| IngestError::Io {
         file: name.clone(),
@@ -172,18 +173,18 @@ where
     // The first part, read as the sequential read does, through a recorder
     // that hashes it and keeps it: the data after the first part is cut into
     // ranges from the bytes read here and on, never read twice.
-    let mut first = make_state();
+    let mut first = sink.tally();
     let mut reader = BufReader::with_capacity(1 << 16, Recording::new(&file, PROLOGUE_KEEP));
-    let mut sink = Sink::new(&name, options, |event| observe(&mut first, event));
+    let mut counts = Sink::new(&name, options, |event| sink.observe(&mut first, event));
     let start = detect::start(&name, &mut reader)?;
     let (plan, data_start) = match start.kind {
         Kind::Empty => {
-            drop(sink);
+            drop(counts);
             return sequential();
         }
-        Kind::Text => match csv_export::read_header(&mut reader, start, &mut sink)? {
+        Kind::Text => match csv_export::read_header(&mut reader, start, &mut counts)? {
             None => {
-                drop(sink);
+                drop(counts);
                 return sequential();
             }
             Some(prologue) => {
@@ -191,16 +192,17 @@ where
                 (Plan::Csv(prologue), data_start)
             }
         },
-        Kind::Object | Kind::Array => match jsonapi::read(&mut reader, start, &mut sink)? {
+        Kind::Object | Kind::Array => match jsonapi::read(&mut reader, start, &mut counts)? {
             Top::Document => {
-                let mut read = sink.finish("jsonapi", WindowRule::given_or_inferred(options), true);
+                let mut read =
+                    counts.finish("jsonapi", WindowRule::given_or_inferred(options), true);
                 // What follows the document passes through the recorder too.
                 std::io::copy(&mut reader, &mut std::io::sink()).map_err(io_error)?;
                 read.source.digest = Some(reader.into_inner().hasher.finish());
                 return Ok((read, first));
             }
             Top::Header(raw) => {
-                let header = jsonl_header(&name, &raw, options, &mut sink)?;
+                let header = jsonl_header(&name, &raw, options, &mut counts)?;
                 (
                     Plan::Jsonl {
                         header,
@@ -211,7 +213,7 @@ where
             }
         },
     };
-    let prologue = sink.into_counts();
+    let prologue = counts.into_counts();
     let recording = reader.into_inner();
     let read_so_far = recording.kept.len() as u64;
     if recording.overflow
@@ -249,7 +251,6 @@ where
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (name, plan, stop, merged, receive) = (&name, &plan, &stop, &merged, &receive);
-                let (make_state, observe, merge) = (&make_state, &observe, &merge);
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     // Ranges come in file order to whichever thread is free:
@@ -267,12 +268,13 @@ where
                             // waits on a full queue; they are not read.
                             continue;
                         }
-                        let mut state = make_state();
-                        let mut sink = Sink::new(name, options, |event| observe(&mut state, event));
-                        sink.stop = Some(stop);
-                        let result = read_range(plan, &range, &mut sink);
+                        let mut tally = sink.tally();
+                        let mut counts =
+                            Sink::new(name, options, |event| sink.observe(&mut tally, event));
+                        counts.stop = Some(stop);
+                        let result = read_range(plan, &range, &mut counts);
                         let chunk = result.map(|(rows, truncated, clean)| Chunk {
-                            counts: sink.into_counts(),
+                            counts: counts.into_counts(),
                             rows,
                             truncated,
                             clean,
@@ -284,7 +286,7 @@ where
                             continue;
                         }
                         match merged.lock() {
-                            Ok(mut merged) => merged.add(range.index, state, merge),
+                            Ok(mut merged) => merged.add(range.index, tally, sink),
                             Err(_) => stop.store(true, Ordering::Relaxed),
                         }
                     }
@@ -343,24 +345,24 @@ where
         }
     }
 
-    let mut sink = Sink::new(&name, options, |_: &UsageEvent<'_>| {});
-    sink.absorb(prologue, 0);
+    let mut counts = Sink::new(&name, options, |_: &UsageEvent<'_>| {});
+    counts.absorb(prologue, 0);
     let (mut row, truncated) = match &plan {
         Plan::Jsonl { header, line } => {
-            sink.bounds = Some(header.window);
+            counts.bounds = Some(header.window);
             (*line, false)
         }
         Plan::Csv(prologue) => (prologue.row, false),
     };
     let mut truncated = truncated;
     for chunk in chunks {
-        sink.absorb(chunk.counts, row);
+        counts.absorb(chunk.counts, row);
         row += chunk.rows;
         truncated |= chunk.truncated;
     }
     let mut read = match &plan {
-        Plan::Jsonl { header, .. } => finish_jsonl(sink, header, truncated, options)?,
-        Plan::Csv(_) => sink.finish("csv", WindowRule::given_or_inferred(options), true),
+        Plan::Jsonl { header, .. } => finish_jsonl(counts, header, truncated, options)?,
+        Plan::Csv(_) => counts.finish("csv", WindowRule::given_or_inferred(options), true),
     };
     read.source.digest = Some(hasher.finish());
     Ok((read, state))
@@ -378,11 +380,11 @@ struct Merged<T> {
 
 impl<T> Merged<T> {
     /// Range `i` is done: merges it and every range after it that waits.
-    fn add(&mut self, i: usize, state: T, merge: &impl Fn(&mut T, T)) {
+    fn add<S: EventSink<Tally = T>>(&mut self, i: usize, state: T, sink: &S) {
         self.waiting.insert(i, state);
         while let Some(state) = self.waiting.remove(&self.next) {
             match &mut self.state {
-                Some(merged) => merge(merged, state),
+                Some(merged) => sink.merge(merged, state),
                 None => self.state = Some(state),
             }
             self.next += 1;

@@ -13,7 +13,7 @@ use keyaudit_ingest::{
     IngestError, ParallelOptions, UsageOptions, UsageRead, read_usage_file,
     read_usage_file_parallel,
 };
-use keyaudit_model::{ContentDigest, UsageEvent};
+use keyaudit_model::{ContentDigest, EventSink, UsageEvent};
 use proptest::prelude::*;
 
 const KEY: &str = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.S3cr3tV4lu3XyZq9";
@@ -50,15 +50,37 @@ fn parallel(path: &Path, options: &UsageOptions, threads: usize, range_bytes: u6
         threads,
         range_bytes,
     };
-    read_usage_file_parallel(
-        path,
-        options,
-        &parallel,
-        Vec::new,
-        |events, e| events.push(own(e)),
-        |events, more| events.extend(more),
-    )
-    .map_err(|e| e.to_string())
+    read_usage_file_parallel(path, options, &parallel, &Collect).map_err(|e| e.to_string())
+}
+
+/// Keeps every event, in order.
+struct Collect;
+
+impl EventSink for Collect {
+    type Tally = Vec<String>;
+    fn tally(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn observe(&self, events: &mut Vec<String>, event: &UsageEvent<'_>) {
+        events.push(own(event));
+    }
+    fn merge(&self, events: &mut Vec<String>, more: Vec<String>) {
+        events.extend(more);
+    }
+}
+
+/// Counts the ranges read.
+struct Ranges;
+
+impl EventSink for Ranges {
+    type Tally = usize;
+    fn tally(&self) -> usize {
+        1
+    }
+    fn observe(&self, _: &mut usize, _: &UsageEvent<'_>) {}
+    fn merge(&self, ranges: &mut usize, more: usize) {
+        *ranges += more;
+    }
 }
 
 /// How many ranges a read with 3 threads used.
@@ -70,15 +92,8 @@ fn ranges(text: &str) -> usize {
         threads: 3,
         range_bytes: 40,
     };
-    read_usage_file_parallel(
-        &path,
-        &UsageOptions::default(),
-        &parallel,
-        || 1,
-        |_, _| {},
-        |ranges, more| *ranges += more,
-    )
-    .map_or(0, |(_, ranges)| ranges)
+    read_usage_file_parallel(&path, &UsageOptions::default(), &parallel, &Ranges)
+        .map_or(0, |(_, ranges)| ranges)
 }
 
 /// Writes `text` and checks every thread count and chunk size against the
