@@ -8,11 +8,11 @@
 //! every machine (bounded counts included). The calling thread reads the
 //! file once, in order, hashing every byte (so the file's digest is that of
 //! the bytes parsed, with no second read that could see other bytes), cuts
-//! the data into ranges and hands each on when a thread is free to take it;
-//! the threads take the ranges in file order and read each into a state of
-//! its own (one range per thread and one read ahead are held at a time:
-//! the file is never held whole). The
-//! counts of the ranges are then added up in file order. A JSON:API
+//! the data into ranges and queues each for the next thread free to take
+//! it; the threads take the ranges in file order and read each into a
+//! tally of its own (one range per thread and up to one per thread queued
+//! are held at a time: the file is never held whole). The counts of the
+//! ranges are then added up in file order. A JSON:API
 //! document (or an array) cannot be cut: it is read whole, on the calling
 //! thread.
 //!
@@ -243,8 +243,9 @@ pub fn read_usage_file_parallel<S: EventSink>(
         waiting: BTreeMap::new(),
     });
     let workers = parallel.threads.max(1);
-    // A range is handed on when a thread takes it: one range is read ahead.
-    let (send, receive) = std::sync::mpsc::sync_channel::<Range>(0);
+    // Up to one range per thread waits to be taken, so that the reading
+    // thread reads on while every thread is busy.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Range>(workers);
     let receive = Mutex::new(receive);
     let mut cutter = Cutter::new(data_start, len, parallel, carry);
     let (mut results, produced) = std::thread::scope(|scope| {
@@ -542,9 +543,11 @@ impl Cutter {
                 .unwrap_or(usize::MAX)
                 .min(CHUNK_BUFFER);
             let at = self.bytes.len();
-            self.bytes.resize(at + want, 0);
-            let n = source.read(&mut self.bytes[at..])?;
-            self.bytes.truncate(at + n);
+            // Read into the buffer's spare room, which is not zeroed first.
+            let n = source
+                .by_ref()
+                .take(want as u64)
+                .read_to_end(&mut self.bytes)?;
             if n == 0 {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
