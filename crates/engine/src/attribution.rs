@@ -1,5 +1,7 @@
-//! Attribution of activity-log events to keys: the compiled matchers
-//! ([`Attribution`]) and the per-thread counts ([`UsageTally`]).
+//! Attribution of activity-log events to keys: the rules, stated plainly
+//! ([`BindingRules`], in `rules.rs`), and their fast implementation: the
+//! compiled matchers ([`Attribution`]) and the per-thread counts
+//! ([`UsageTally`]).
 
 mod cache;
 pub(crate) mod counter;
@@ -8,6 +10,7 @@ mod glob;
 mod ip;
 mod names;
 mod owners;
+mod rules;
 mod stamps;
 
 use std::fmt;
@@ -32,6 +35,7 @@ use owners::Owners;
 use stamps::Stamps;
 
 pub use counter::MAX_DISTINCT as MAX_DISTINCT_VALUES;
+pub use rules::{BindingRules, binding_matches};
 
 /// Caches kept for later tallies, at most (a parallel read has a few
 /// ranges in flight per thread).
@@ -53,7 +57,9 @@ struct Compiled {
 }
 
 /// The bindings of a policy compiled against an inventory: everything
-/// needed to attribute activity-log events to keys.
+/// needed to attribute activity-log events to keys. It implements the
+/// rules of [`BindingRules`] (`attribution/rules.rs`, the definition),
+/// fast; a property test holds the two to the same answer for every event.
 ///
 /// No IT Glue log record names the API key that made a request, so which
 /// events belong to which key is a policy decision: `[[bind]]` entries

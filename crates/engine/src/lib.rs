@@ -61,7 +61,9 @@ pub mod rules;
 mod suggest;
 mod usage;
 
-pub use attribution::{Attribution, MAX_DISTINCT_VALUES, UsageEvidence, UsageTally};
+pub use attribution::{
+    Attribution, BindingRules, MAX_DISTINCT_VALUES, UsageEvidence, UsageTally, binding_matches,
+};
 pub use audit::{AuditInput, audit};
 pub use error::{PolicyError, PolicyErrorKind, PolicyErrors};
 pub use naming::BUILTIN_GENERIC_NAMES;

@@ -1,14 +1,12 @@
 //! Attribution, with its compiled matchers and per-tally caches, gives
-//! exactly what the binding rules say, evaluated plainly event by event:
-//! every field a binding gives must match (any entry within a field), a key
-//! without a binding of its own is found by its name as a whole word in the
-//! user agent or the actor, an event counts for each key it matches.
+//! exactly what the binding rules say ([`BindingRules`], the rules stated
+//! plainly and evaluated event by event), and those rules say what their
+//! documentation says on hand-picked events.
 
 use std::borrow::Cow;
-use std::net::Ipv4Addr;
 
 use crate::support::fixtures::*;
-use keyaudit_engine::{Attribution, parse_policy};
+use keyaudit_engine::{Attribution, BindingRules, parse_policy};
 use keyaudit_model::{ApiKey, UsageEvent};
 use proptest::prelude::*;
 
@@ -124,75 +122,6 @@ fn policy_text(bindings: &[Bind]) -> String {
     text
 }
 
-/// `*` and `?` over characters, ignoring ASCII case, the whole text.
-fn glob_matches(glob: &[u8], text: &[u8]) -> bool {
-    match (glob.split_first(), text.split_first()) {
-        (None, _) => text.is_empty(),
-        (Some((b'*', rest)), _) => (0..=text.len()).any(|skip| glob_matches(rest, &text[skip..])),
-        (Some((b'?', rest)), Some((_, text))) => glob_matches(rest, text),
-        (Some((g, rest)), Some((t, text))) => g.eq_ignore_ascii_case(t) && glob_matches(rest, text),
-        (Some(_), None) => false,
-    }
-}
-
-fn address(text: &str) -> Option<Ipv4Addr> {
-    match text.parse::<std::net::IpAddr>().ok()? {
-        std::net::IpAddr::V4(a) => Some(a),
-        std::net::IpAddr::V6(a) => a.to_ipv4_mapped(),
-    }
-}
-
-fn in_network(ip: &str, network: &str) -> bool {
-    let (net, bits) = network.split_once('/').unwrap_or((network, "32"));
-    let (Some(ip), Ok(net), Ok(bits)) = (address(ip), net.parse::<Ipv4Addr>(), bits.parse::<u32>())
-    else {
-        return false;
-    };
-    let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-    u32::from(ip) & mask == u32::from(net) & mask
-}
-
-/// `name` in `text` as a whole word, ignoring case.
-fn has_word(text: &str, name: &str) -> bool {
-    let (text, name) = (text.to_lowercase(), name.to_lowercase());
-    text.match_indices(&name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
-}
-
-/// The keys an event belongs to, by the rules as written.
-fn expected(bindings: &[Bind], e: Ev) -> Vec<usize> {
-    let field = |picks: &[usize], value: Option<usize>, matches: &dyn Fn(usize, usize) -> bool| {
-        picks.is_empty() || value.is_some_and(|v| picks.iter().any(|&p| matches(p, v)))
-    };
-    let mut keys: Vec<usize> = bindings
-        .iter()
-        .filter(|b| {
-            field(&b.globs, e.agent, &|g, a| {
-                glob_matches(GLOBS[g].as_bytes(), AGENTS[a].as_bytes())
-            }) && field(&b.networks, e.ip, &|n, i| in_network(IPS[i], NETWORKS[n]))
-                && field(&b.user_ids, e.user_id, &|u, v| u == v)
-                && field(&b.actors, e.actor, &|x, y| {
-                    ACTORS[x].eq_ignore_ascii_case(ACTORS[y])
-                })
-        })
-        .map(|b| b.key)
-        .collect();
-    for (k, name) in KEYS.iter().enumerate() {
-        let bound = bindings.iter().any(|b| b.key == k);
-        let named = e.agent.is_some_and(|a| has_word(AGENTS[a], name))
-            || e.actor.is_some_and(|a| has_word(ACTORS[a], name));
-        if !bound && named {
-            keys.push(k);
-        }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
-}
-
 fn usage_event(e: Ev) -> UsageEvent<'static> {
     let pick =
         |vocabulary: &[&'static str], i: Option<usize>| i.map(|i| Cow::Borrowed(vocabulary[i]));
@@ -221,15 +150,16 @@ proptest! {
         let inventory = inventory(keys);
         let policy = parse_policy("keyaudit.toml", &policy_text(&bindings)).unwrap();
         let attribution = Attribution::new(&inventory, &policy);
+        let rules = BindingRules::new(&inventory, &policy);
         let usage: Vec<UsageEvent<'static>> = events.iter().map(|&e| usage_event(e)).collect();
         // Twice over: the second pass is answered from the caches.
         let tally = attribution.tally_events(usage.iter().chain(&usage));
 
         let mut counts = [0u64; KEYS.len()];
         let (mut attributed, mut ambiguous) = (0u64, 0u64);
-        for &e in events.iter().chain(&events) {
-            let keys = expected(&bindings, e);
-            keys.iter().for_each(|&k| counts[k] += 1);
+        for e in usage.iter().chain(&usage) {
+            let keys = rules.keys_of(e);
+            keys.iter().for_each(|&k| counts[k as usize] += 1);
             attributed += u64::from(!keys.is_empty());
             ambiguous += u64::from(keys.len() > 1);
         }
