@@ -173,6 +173,7 @@ mod hashing;
 mod jsonapi;
 mod jsonl;
 pub mod parallel;
+mod rows;
 mod scan;
 mod time;
 

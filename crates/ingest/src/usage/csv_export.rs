@@ -1,25 +1,28 @@
-//! The web UI's Activity Logs CSV export (and any table like it).
+//! The web UI's Activity Logs CSV export (and any table like it): which
+//! column is which (the header row), and each row's cells as an event.
 //!
-//! Records are read into one reused [`csv::ByteRecord`]; each cell is
-//! checked for UTF-8 only when it is read, and the whole record goes through
-//! a `memchr` pre-check for full keys before any cell is read (the regex
-//! runs only on records that may hold one). Events borrow their cells.
+//! Rows come from a [`RowSource`] (`rows.rs`): the csv crate's reader for
+//! the sequential read, the fast scanner for a byte range of the parallel
+//! read (`parallel.rs`). Each cell is checked for UTF-8 only when it is
+//! read, and the whole row goes through a cheap pre-check for full keys
+//! before any cell is read (the regex runs only on rows that may hold one).
+//! Events borrow their cells.
 
 use std::borrow::Cow;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 use keyaudit_model::{SourceLocation, UsageEvent};
 
 use super::detect::{self, Start};
 use super::jsonapi::shown;
-use super::scan::{Next, RawRow, Row, Scanner};
+use super::rows::{CsvSource, Ended, Record, Row, RowSource, Stopped};
 use super::time::{TIME_FORMS, trim};
 use super::{Sink, may_hold_key, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::limits::{CsvRows, check_columns, is_csv_row_too_long, is_row_too_long, row_too_long};
+use crate::limits::check_columns;
 use crate::redact::redact_secrets;
-use crate::tabular::{detect_delimiter, normalise, quoted_list};
+use crate::tabular::{normalise, quoted_list};
 
 /// A field of an event that a column gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,85 +174,6 @@ impl Header {
     }
 }
 
-/// A record's cells: as the csv crate gives them, or found in place by the
-/// fast scanner.
-trait Record {
-    /// Number of cells.
-    fn len(&self) -> usize;
-    /// Cell `i`'s bytes.
-    fn get(&self, i: usize) -> Option<&[u8]>;
-    /// The bytes cells are ranges of (a byte record: its cells end to end;
-    /// a row in place: the row as in the file).
-    fn bytes(&self) -> &[u8];
-    /// [`Record::bytes`] as text; `None` when they are not UTF-8.
-    fn text(&self) -> Option<&str> {
-        simdutf8::basic::from_utf8(self.bytes()).ok()
-    }
-    /// Cell `i` as a range of [`Record::bytes`].
-    fn range(&self, i: usize) -> Option<std::ops::Range<usize>>;
-    /// Where the record starts in the file, when known.
-    fn position(&self) -> Option<&csv::Position>;
-    /// True when every cell is white space.
-    fn is_blank(&self) -> bool;
-    /// False when the record's cells may only be read once its bytes are
-    /// known to be UTF-8 (a row in place: otherwise it is copied first).
-    fn readable_when_not_utf8(&self) -> bool {
-        true
-    }
-}
-
-impl Record for csv::ByteRecord {
-    fn len(&self) -> usize {
-        csv::ByteRecord::len(self)
-    }
-    fn get(&self, i: usize) -> Option<&[u8]> {
-        csv::ByteRecord::get(self, i)
-    }
-    fn bytes(&self) -> &[u8] {
-        self.as_slice()
-    }
-    fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
-        csv::ByteRecord::range(self, i)
-    }
-    fn position(&self) -> Option<&csv::Position> {
-        csv::ByteRecord::position(self)
-    }
-    fn is_blank(&self) -> bool {
-        self.as_slice().iter().all(u8::is_ascii_whitespace)
-    }
-}
-
-impl Record for RawRow<'_> {
-    fn len(&self) -> usize {
-        self.spans.len()
-    }
-    fn get(&self, i: usize) -> Option<&[u8]> {
-        self.range(i).and_then(|r| self.bytes.get(r))
-    }
-    fn bytes(&self) -> &[u8] {
-        self.bytes
-    }
-    fn text(&self) -> Option<&str> {
-        self.text
-    }
-    fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
-        self.spans.get(i).map(|&(a, b)| a..b)
-    }
-    fn position(&self) -> Option<&csv::Position> {
-        None
-    }
-    fn readable_when_not_utf8(&self) -> bool {
-        false
-    }
-    fn is_blank(&self) -> bool {
-        self.spans.iter().all(|&(a, b)| {
-            self.bytes
-                .get(a..b)
-                .is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace))
-        })
-    }
-}
-
 /// The record being read: where it is, for messages.
 struct Place<'s> {
     source: &'s str,
@@ -281,46 +205,6 @@ impl Place<'_> {
     }
 }
 
-/// What a failed record read says.
-fn record_error(source: &str, row: usize, e: csv::Error) -> IngestError {
-    if is_csv_row_too_long(&e) {
-        return row_too_long(SourceLocation::row(source, row));
-    }
-    let message = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => IngestError::Io {
-            file: source.to_string(),
-            source: e,
-        },
-        _ => IngestError::Syntax {
-            location: SourceLocation::row(source, row),
-            problem: format!("cannot read the row ({message})"),
-            expected: "comma-, tab- or semicolon-separated text".to_string(),
-        },
-    }
-}
-
-/// The csv crate's reader over a CSV export, its delimiter detected on the
-/// first line, its rows capped.
-fn csv_reader<'r, R: BufRead>(
-    reader: &'r mut R,
-    source: &str,
-) -> Result<(CsvRows<&'r mut R>, u8), IngestError> {
-    let head = detect::fill(reader).map_err(|e| IngestError::Io {
-        file: source.to_string(),
-        source: e,
-    })?;
-    let first_line = memchr::memchr(b'\n', head).map_or(head, |end| &head[..end]);
-    let (delimiter, _) = detect_delimiter(&String::from_utf8_lossy(first_line));
-    let mut builder = csv::ReaderBuilder::new();
-    builder
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 16);
-    Ok((CsvRows::new(&builder, reader), delimiter))
-}
-
 /// Reads a CSV export after its leading blank lines.
 pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
@@ -328,17 +212,10 @@ pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     sink: &mut Sink<'_, F>,
 ) -> Result<(), IngestError> {
     let source = sink.source;
-    let (mut csv, _) = csv_reader(reader, source)?;
+    let mut rows = CsvSource::new(reader, source)?;
     let mut table = Table::new(source, start, None);
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => table.place.row += 1,
-            Ok(false) => return Ok(()),
-            Err(e) => return Err(record_error(source, table.place.row + 1, e)),
-        }
-        table.take(&record, sink)?;
-    }
+    table.read(&mut rows, sink, |_| true)?;
+    Ok(())
 }
 
 /// The part of a CSV export before its data rows, for reading the rows in
@@ -361,155 +238,20 @@ pub(crate) fn read_header<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     sink: &mut Sink<'_, F>,
 ) -> Result<Option<Prologue>, IngestError> {
     let source = sink.source;
-    let (mut csv, delimiter) = csv_reader(reader, source)?;
+    let mut rows = CsvSource::new(reader, source)?;
     let mut table = Table::new(source, start, None);
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => table.place.row += 1,
-            Ok(false) => return Ok(None),
-            Err(e) => return Err(record_error(source, table.place.row + 1, e)),
-        }
-        table.take(&record, sink)?;
-        if let Some(header) = table.header.take() {
-            return Ok(Some(Prologue {
-                header,
-                delimiter,
-                row: table.place.row,
-                data_start: start.bytes as u64 + csv.position().byte(),
-            }));
-        }
-    }
-}
-
-/// How the data rows of one chunk ended.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ChunkEnd {
-    /// Rows read (blank ones included, as numbered).
-    pub rows: usize,
-    /// False when the chunk did not end on a record boundary (its end fell
-    /// inside a quoted field) or the read was stopped: its results are void.
-    pub clean: bool,
-}
-
-/// Marks the end of a chunk that is not the file's last: a record of its
-/// own when the chunk ends on a record boundary, swallowed into the last
-/// field when it ends inside a quoted field.
-pub(crate) const SENTINEL: &[u8] = b"\0keyaudit:end-of-chunk\0\n";
-
-/// Reads data rows of a CSV export from `reader` (a byte range of the file
-/// starting at a line, followed by [`SENTINEL`] when `sentinel` is set),
-/// with the fast scanner. Rows are numbered from 1 in the chunk.
-pub(crate) fn read_chunk<R: Read, F: FnMut(&UsageEvent<'_>)>(
-    reader: R,
-    prologue: &Prologue,
-    sentinel: bool,
-    sink: &mut Sink<'_, F>,
-) -> Result<ChunkEnd, IngestError> {
-    let source = sink.source;
-    let start = Start {
-        kind: detect::Kind::Text,
-        lines: 0,
-        bytes: 0,
-    };
-    let mut table = Table::new(source, start, Some(prologue.header.clone()));
-    let mut scanner = Scanner::new(reader, prologue.delimiter, 1 << 18);
-    let marker = SENTINEL.strip_suffix(b"\n").unwrap_or(SENTINEL);
-    let io_error = |e: std::io::Error, row: usize| {
-        if is_row_too_long(&e) {
-            return row_too_long(SourceLocation::row(source, row));
-        }
-        IngestError::Io {
-            file: source.to_string(),
-            source: e,
-        }
-    };
-    let mut pending_marker = false;
-    loop {
-        // Rows are read from one window per fill of the scanner's buffer.
-        let mut window = scanner.window();
-        let marker_seen = loop {
-            if sink.stopped() {
-                return Ok(ChunkEnd {
-                    rows: table.place.row,
-                    clean: false,
-                });
-            }
-            if pending_marker {
-                // A row that looked like the marker but was not the last: data.
-                pending_marker = false;
-                table.place.row += 1;
-                let row = RawRow {
-                    bytes: marker,
-                    text: std::str::from_utf8(marker).ok(),
-                    spans: &[(0, marker.len())],
-                };
-                table.take(&row, sink)?;
-            }
-            let row = match window.next_row() {
-                Next::Row(row) => row,
-                Next::End => {
-                    return Ok(ChunkEnd {
-                        rows: table.place.row,
-                        clean: !sentinel,
-                    });
-                }
-                Next::More => break false,
-                Next::TooLong => {
-                    return Err(row_too_long(SourceLocation::row(
-                        source,
-                        table.place.row + 1,
-                    )));
-                }
-            };
-            if sentinel && row_is(&row, marker) {
-                break true;
-            }
-            table.place.row += 1;
-            match row {
-                // Cells in place are only read when the whole row is UTF-8:
-                // then a cell is exactly what the csv crate gives (else
-                // copied, so that a bad cell is found as the sequential read
-                // finds it).
-                Row::Raw(raw) => {
-                    if !table.take(&raw, sink)? {
-                        let mut record = csv::ByteRecord::new();
-                        for i in 0..raw.len() {
-                            record.push_field(raw.get(i).unwrap_or_default());
-                        }
-                        table.take(&record, sink)?;
-                    }
-                }
-                Row::Record(record) => {
-                    table.take(record, sink)?;
-                }
-            }
-        };
-        let row = table.place.row + 1;
-        if !marker_seen {
-            scanner.fill().map_err(|e| io_error(e, row))?;
-        } else if scanner.at_end().map_err(|e| io_error(e, row))? {
-            return Ok(ChunkEnd {
-                rows: table.place.row,
-                clean: true,
-            });
-        } else {
-            pending_marker = true;
-        }
-    }
-}
-
-/// True when `row` is one cell holding exactly `cell`.
-fn row_is(row: &Row<'_>, cell: &[u8]) -> bool {
-    match row {
-        Row::Raw(raw) => raw.len() == 1 && raw.get(0) == Some(cell),
-        Row::Record(record) => record.len() == 1 && record.get(0) == Some(cell),
-    }
+    table.read(&mut rows, sink, |table| table.header.is_none())?;
+    Ok(table.header.map(|header| Prologue {
+        header,
+        delimiter: rows.delimiter,
+        row: table.place.row,
+        data_start: start.bytes as u64 + rows.position().byte(),
+    }))
 }
 
 /// The rows of a table as they are read: the header row first, then
-/// events.
-struct Table<'s> {
+/// events, each row numbered as it is taken.
+pub(crate) struct Table<'s> {
     place: Place<'s>,
     header: Option<Header>,
     /// Redacted cells of the current record (only for records holding a key).
@@ -517,6 +259,17 @@ struct Table<'s> {
 }
 
 impl<'s> Table<'s> {
+    /// The data rows of a byte range of the export that `prologue` begins,
+    /// numbered from 1 in the range.
+    pub(crate) fn rows_after(source: &'s str, prologue: &Prologue) -> Self {
+        let start = Start {
+            kind: detect::Kind::Text,
+            lines: 0,
+            bytes: 0,
+        };
+        Self::new(source, start, Some(prologue.header.clone()))
+    }
+
     fn new(source: &'s str, start: Start, header: Option<Header>) -> Self {
         Self {
             place: Place {
@@ -527,6 +280,64 @@ impl<'s> Table<'s> {
             header,
             cleaned: Vec::new(),
         }
+    }
+
+    /// The number of the last row taken.
+    pub(crate) fn rows(&self) -> usize {
+        self.place.row
+    }
+
+    /// Takes `source`'s rows for as long as `more` says (asked before each
+    /// row), and says how the source ended.
+    pub(crate) fn read<S: RowSource, F: FnMut(&UsageEvent<'_>)>(
+        &mut self,
+        source: &mut S,
+        sink: &mut Sink<'_, F>,
+        mut more: impl FnMut(&Self) -> bool,
+    ) -> Result<Ended, IngestError> {
+        if !more(self) {
+            return Ok(Ended::Asked);
+        }
+        let ended = source.rows(|row| {
+            self.take_row(row, sink)?;
+            Ok(more(self))
+        });
+        self.ended(ended)
+    }
+
+    /// `ended`, its source's error placed at the row after the last taken.
+    pub(crate) fn ended(&self, ended: Result<Ended, Stopped>) -> Result<Ended, IngestError> {
+        ended.map_err(|stopped| match stopped {
+            Stopped::Source(e) => e.at(self.place.source, self.place.row + 1),
+            Stopped::Taker(e) => e,
+        })
+    }
+
+    /// Counts the next row and takes it. A row in place is read in place
+    /// only when the whole row is UTF-8: then a cell is exactly what the
+    /// csv crate gives (else it is copied, so that a bad cell is found as
+    /// the sequential read finds it).
+    pub(crate) fn take_row<F: FnMut(&UsageEvent<'_>)>(
+        &mut self,
+        row: Row<'_>,
+        sink: &mut Sink<'_, F>,
+    ) -> Result<(), IngestError> {
+        self.place.row += 1;
+        match row {
+            Row::Raw(raw) => {
+                if !self.take(&raw, sink)? {
+                    let mut record = csv::ByteRecord::new();
+                    for i in 0..raw.len() {
+                        record.push_field(raw.get(i).unwrap_or_default());
+                    }
+                    self.take(&record, sink)?;
+                }
+            }
+            Row::Record(record) => {
+                self.take(record, sink)?;
+            }
+        }
+        Ok(())
     }
 
     /// Handles the record just read (its row already counted): skips it

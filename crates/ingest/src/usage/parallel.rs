@@ -41,11 +41,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use keyaudit_model::{ContentHasher, EventSink, UsageEvent};
 
-use super::csv_export::{self, Prologue};
+use super::csv_export::{self, Prologue, Table};
 use super::detect::{self, Kind};
 use super::hashing::Recording;
 use super::jsonapi::{self, Top};
 use super::jsonl::{self, LinesEnd};
+use super::rows::{Ended, RawRow, Record, Row, RowError, RowSource};
+use super::scan::Scanner;
 use super::{
     Counts, Sink, UsageOptions, UsageRead, WindowRule, finish_jsonl, jsonl_header, read_usage_file,
 };
@@ -73,8 +75,9 @@ impl Default for ParallelOptions {
     }
 }
 
-/// The buffer each range is read through.
-const CHUNK_BUFFER: usize = 1 << 18;
+/// How much the reading thread reads at a time, and the buffer each range
+/// is scanned through.
+const READ_BUFFER: usize = 1 << 18;
 
 /// The most of a file's start kept while its first part is read; a first
 /// part longer than this (a huge header) makes the file read sequentially.
@@ -89,7 +92,7 @@ enum Plan {
 }
 
 /// What one range gave.
-struct Chunk {
+struct RangeCounts {
     counts: Counts,
     /// Lines (JSONL) or rows (CSV) read.
     rows: usize,
@@ -274,14 +277,14 @@ pub fn read_usage_file_parallel<S: EventSink>(
                             Sink::new(name, options, |event| sink.observe(&mut tally, event));
                         counts.stop = Some(stop);
                         let result = read_range(plan, &range, &mut counts);
-                        let chunk = result.map(|(rows, truncated, clean)| Chunk {
+                        let counted = result.map(|(rows, truncated, clean)| RangeCounts {
                             counts: counts.into_counts(),
                             rows,
                             truncated,
                             clean,
                         });
-                        let good = chunk.as_ref().is_ok_and(|c| c.clean);
-                        done.push((range.index, chunk));
+                        let good = counted.as_ref().is_ok_and(|c| c.clean);
+                        done.push((range.index, counted));
                         if !good {
                             stop.store(true, Ordering::Relaxed);
                             continue;
@@ -317,7 +320,7 @@ pub fn read_usage_file_parallel<S: EventSink>(
             }
         }
         drop(send);
-        let results: Vec<(usize, Result<Chunk, IngestError>)> = handles
+        let results: Vec<(usize, Result<RangeCounts, IngestError>)> = handles
             .into_iter()
             .flat_map(|handle| match handle.join() {
                 Ok(done) => done,
@@ -336,10 +339,10 @@ pub fn read_usage_file_parallel<S: EventSink>(
     if results.len() != produced {
         return sequential();
     }
-    let mut chunks = Vec::with_capacity(produced);
-    for (_, chunk) in results {
-        match chunk {
-            Ok(chunk) if chunk.clean => chunks.push(chunk),
+    let mut ranges = Vec::with_capacity(produced);
+    for (_, counted) in results {
+        match counted {
+            Ok(counted) if counted.clean => ranges.push(counted),
             // An error, or a range that cannot vouch for its rows: the
             // sequential read decides.
             _ => return sequential(),
@@ -356,10 +359,10 @@ pub fn read_usage_file_parallel<S: EventSink>(
         Plan::Csv(prologue) => (prologue.row, false),
     };
     let mut truncated = truncated;
-    for chunk in chunks {
-        counts.absorb(chunk.counts, row);
-        row += chunk.rows;
-        truncated |= chunk.truncated;
+    for counted in ranges {
+        counts.absorb(counted.counts, row);
+        row += counted.rows;
+        truncated |= counted.truncated;
     }
     let mut read = match &plan {
         Plan::Jsonl { header, .. } => finish_jsonl(counts, header, truncated, options)?,
@@ -420,13 +423,72 @@ fn read_range<F: FnMut(&UsageEvent<'_>)>(
             Ok((line, truncated, !sink.stopped()))
         }
         Plan::Csv(prologue) => {
-            let end = if range.last {
-                csv_export::read_chunk(bytes, prologue, false, sink)?
-            } else {
-                csv_export::read_chunk(bytes.chain(csv_export::SENTINEL), prologue, true, sink)?
-            };
-            Ok((end.rows, false, end.clean))
+            let (rows, clean) = read_csv_range(bytes, range.last, prologue, sink)?;
+            Ok((rows, false, clean))
         }
+    }
+}
+
+/// Marks the end of a CSV range that is not the file's last: a row of its
+/// own when the range ends on a row boundary, swallowed into the last cell
+/// when it ends inside a quoted cell (a line break in quotes).
+const END_OF_RANGE: &[u8] = b"\0keyaudit:end-of-range\0\n";
+
+/// Reads the data rows of a CSV range with the fast scanner, numbered from
+/// 1 in the range: returns the rows read and whether the range is clean
+/// (it ends on a row boundary, and the read was not stopped).
+fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
+    bytes: &[u8],
+    last: bool,
+    prologue: &csv_export::Prologue,
+    sink: &mut Sink<'_, F>,
+) -> Result<(usize, bool), IngestError> {
+    let mut table = Table::rows_after(sink.source, prologue);
+    // A range that is not the last is read up to the marker that follows
+    // it: only a range that ends on a row boundary gives it back as a row
+    // of its own.
+    let marker = END_OF_RANGE.strip_suffix(b"\n").unwrap_or(END_OF_RANGE);
+    let end: &[u8] = if last { &[] } else { END_OF_RANGE };
+    let mut scanner = Scanner::new(bytes.chain(end), prologue.delimiter, READ_BUFFER);
+    loop {
+        let mut stopped = false;
+        let ended = scanner.rows(|row| {
+            stopped = sink.stopped();
+            if stopped || (!last && is_marker(&row, marker)) {
+                return Ok(false);
+            }
+            table.take_row(row, sink)?;
+            Ok(true)
+        });
+        let row = table.rows() + 1;
+        match table.ended(ended)? {
+            // The end of the last range; or, for another, the marker was
+            // swallowed into a quoted cell.
+            Ended::Input => return Ok((table.rows(), last)),
+            Ended::Asked if stopped => return Ok((table.rows(), false)),
+            Ended::Asked => {}
+        }
+        if scanner
+            .at_end()
+            .map_err(|e| RowError::Io(e).at(sink.source, row))?
+        {
+            return Ok((table.rows(), true));
+        }
+        // A row of the range that looks like the marker but is not its end.
+        let row = RawRow {
+            bytes: marker,
+            text: std::str::from_utf8(marker).ok(),
+            spans: &[(0, marker.len())],
+        };
+        table.take_row(Row::Raw(row), sink)?;
+    }
+}
+
+/// True when `row` is one cell holding exactly `cell`.
+fn is_marker(row: &Row<'_>, cell: &[u8]) -> bool {
+    match row {
+        Row::Raw(raw) => raw.spans.len() == 1 && raw.get(0) == Some(cell),
+        Row::Record(record) => record.len() == 1 && record.get(0) == Some(cell),
     }
 }
 
@@ -464,7 +526,7 @@ impl Cutter {
         let count = (data / range_bytes).max(1);
         let capacity = usize::try_from(data / count)
             .unwrap_or(usize::MAX)
-            .saturating_add(2 * CHUNK_BUFFER);
+            .saturating_add(2 * READ_BUFFER);
         let mut bytes = carry;
         bytes.reserve(capacity.saturating_sub(bytes.len()));
         Self {
@@ -541,7 +603,7 @@ impl Cutter {
             }
             let want = usize::try_from(self.len - filled)
                 .unwrap_or(usize::MAX)
-                .min(CHUNK_BUFFER);
+                .min(READ_BUFFER);
             let at = self.bytes.len();
             // Read into the buffer's spare room, which is not zeroed first.
             let n = source

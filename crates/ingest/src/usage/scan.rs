@@ -1,10 +1,11 @@
 //! A fast reader of delimited records for the parallel read of a CSV
-//! export: the buffer is read in windows (one per fill), and fields are
-//! found from bitmasks of the bytes that may end them, 64 bytes at a time,
-//! instead of a byte-at-a-time state machine. Rows come out in place, with
-//! their text when the window's UTF-8 check covers them; rows whose cells
-//! need unescaping come out as [`csv::ByteRecord`]s, the same records the
-//! csv crate gives, so every later step is shared.
+//! export, one of the two [`RowSource`]s: rows are read from what each
+//! fill of the buffer brought ([`Buffered`]), and fields are found from
+//! bitmasks of the bytes that may end them, 64 bytes at a time, instead of
+//! a byte-at-a-time state machine. Rows come out in place, with their text
+//! when the fill's UTF-8 check covers them; rows whose cells need
+//! unescaping come out as [`csv::ByteRecord`]s, the same records the csv
+//! crate gives, so every later step is shared.
 //!
 //! It reads exactly what `csv::ReaderBuilder::new().has_headers(false)
 //! .flexible(true).delimiter(d)` reads (a property test holds it to that):
@@ -23,6 +24,8 @@ use csv::ByteRecord;
 use memchr::{memchr, memchr3};
 use wide::u8x16;
 
+use super::rows::{Ended, RawRow, Row, RowError, RowSource, Stopped};
+use crate::IngestError;
 use crate::limits::{MAX_COLUMNS, MAX_ROW_BYTES, row_too_long_io};
 
 /// Reads records from `R`, keeping one buffer.
@@ -41,37 +44,17 @@ pub(crate) struct Scanner<R> {
     record: ByteRecord,
 }
 
-/// A row whose cells are all ranges of its bytes in the file (no quote
-/// inside a quoted cell, nothing after a closing quote): read in place.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawRow<'a> {
-    /// The row as in the file (without its line break).
-    pub bytes: &'a [u8],
-    /// `bytes` as text; `None` when they are not UTF-8.
-    pub text: Option<&'a str>,
-    /// Its cells, as ranges of `bytes`.
-    pub spans: &'a [(usize, usize)],
-}
-
-/// The next row: in place, or copied into a record.
-pub(crate) enum Row<'a> {
-    /// Cells are ranges of the file's bytes.
-    Raw(RawRow<'a>),
-    /// Cells were unescaped.
-    Record(&'a ByteRecord),
-}
-
-/// What a window gives next.
+/// What the buffered bytes give next.
 pub(crate) enum Next<'a> {
     /// A row.
     Row(Row<'a>),
-    /// The row at the window's position takes more than [`MAX_ROW_BYTES`]
+    /// The row at the scanner's position takes more than [`MAX_ROW_BYTES`]
     /// (from the end of the row before, line breaks included).
     TooLong,
     /// The input is read to its end.
     End,
-    /// The window ends inside a row: [`Scanner::fill`], then take a new
-    /// window.
+    /// The buffered bytes end inside a row: [`Scanner::fill`], then read
+    /// from [`Scanner::buffered`] again.
     More,
 }
 
@@ -104,7 +87,7 @@ impl<R: Read> Scanner<R> {
 
     /// The unread bytes of the buffer, to read rows from. Their UTF-8 is
     /// checked here, once, up to the first byte that is not (or the end).
-    pub(crate) fn window(&mut self) -> Window<'_> {
+    pub(crate) fn buffered(&mut self) -> Buffered<'_> {
         let bytes = self.buf.get(..self.end).unwrap_or_default();
         let unread = bytes.get(self.pos..).unwrap_or_default();
         let text = match simdutf8::compat::from_utf8(unread) {
@@ -112,7 +95,7 @@ impl<R: Read> Scanner<R> {
             Err(e) => std::str::from_utf8(unread.get(..e.valid_up_to()).unwrap_or_default())
                 .unwrap_or_default(),
         };
-        Window {
+        Buffered {
             bytes,
             text,
             text_start: self.pos,
@@ -200,9 +183,34 @@ impl<R: Read> Scanner<R> {
     }
 }
 
+impl<R: Read> RowSource for Scanner<R> {
+    /// Reads the rows of each fill of the buffer in turn.
+    fn rows<F>(&mut self, mut take: F) -> Result<Ended, Stopped>
+    where
+        F: FnMut(Row<'_>) -> Result<bool, IngestError>,
+    {
+        loop {
+            let mut buffered = self.buffered();
+            loop {
+                match buffered.next_row() {
+                    Next::Row(row) => {
+                        if !take(row).map_err(Stopped::Taker)? {
+                            return Ok(Ended::Asked);
+                        }
+                    }
+                    Next::End => return Ok(Ended::Input),
+                    Next::More => break,
+                    Next::TooLong => return Err(Stopped::Source(RowError::TooLong)),
+                }
+            }
+            self.fill().map_err(|e| Stopped::Source(RowError::Io(e)))?;
+        }
+    }
+}
+
 /// The bytes of a [`Scanner`]'s buffer up to the end of what was read,
 /// read row by row from the scanner's position (which it advances).
-pub(crate) struct Window<'a> {
+pub(crate) struct Buffered<'a> {
     bytes: &'a [u8],
     /// The UTF-8 part of `bytes` from `text_start` on.
     text: &'a str,
@@ -216,7 +224,7 @@ pub(crate) struct Window<'a> {
     record: &'a mut ByteRecord,
 }
 
-impl Window<'_> {
+impl Buffered<'_> {
     /// Reads the next row: in place when its cells are ranges of its bytes,
     /// else copied.
     pub(crate) fn next_row(&mut self) -> Next<'_> {
@@ -531,7 +539,7 @@ fn specials_of(block: &[u8; 64], delimiter: u8) -> u64 {
 
 /// The result of finding the cells of one row in place.
 enum Spans {
-    /// A row: its bytes are `start..end` of the window, its first `cells`
+    /// A row: its bytes are `start..end` of the buffer, its first `cells`
     /// slots are its cells, and the next row is looked for at `used` (after
     /// its line break).
     Row {
@@ -679,33 +687,28 @@ mod tests {
         }
     }
 
-    /// The rows as windows give them (in place or copied).
-    fn in_windows<R: Read>(reader: R, delimiter: u8, capacity: usize) -> Vec<Vec<Vec<u8>>> {
+    /// The rows as the scanner's row source gives them (in place or
+    /// copied).
+    fn in_place<R: Read>(reader: R, delimiter: u8, capacity: usize) -> Vec<Vec<Vec<u8>>> {
         let mut scanner = Scanner::new(reader, delimiter, capacity);
         let mut rows: Vec<Vec<Vec<u8>>> = Vec::new();
-        loop {
-            let mut window = scanner.window();
-            loop {
-                match window.next_row() {
-                    Next::Row(Row::Raw(raw)) => {
-                        assert_eq!(raw.text, std::str::from_utf8(raw.bytes).ok());
-                        rows.push(
-                            raw.spans
-                                .iter()
-                                .map(|&(a, b)| raw.bytes[a..b].to_vec())
-                                .collect(),
-                        );
-                    }
-                    Next::Row(Row::Record(record)) => {
-                        rows.push(record.iter().map(<[u8]>::to_vec).collect());
-                    }
-                    Next::End => return rows,
-                    Next::More => break,
-                    Next::TooLong => panic!("a row over the limit"),
+        let ended = scanner.rows(|row| {
+            match row {
+                Row::Raw(raw) => {
+                    assert_eq!(raw.text, std::str::from_utf8(raw.bytes).ok());
+                    rows.push(
+                        raw.spans
+                            .iter()
+                            .map(|&(a, b)| raw.bytes[a..b].to_vec())
+                            .collect(),
+                    );
                 }
+                Row::Record(record) => rows.push(record.iter().map(<[u8]>::to_vec).collect()),
             }
-            scanner.fill().unwrap();
-        }
+            Ok(true)
+        });
+        assert!(matches!(ended, Ok(Ended::Input)), "{ended:?}");
+        rows
     }
 
     fn with_scanner(input: &[u8], delimiter: u8, capacity: usize) -> Vec<Vec<Vec<u8>>> {
@@ -716,10 +719,10 @@ mod tests {
             out.push(record.iter().map(<[u8]>::to_vec).collect());
         }
         // Rows in place read the same, whatever the buffer and the reads.
-        assert_eq!(in_windows(input, delimiter, capacity), out);
+        assert_eq!(in_place(input, delimiter, capacity), out);
         for step in [1, 7] {
             let trickle = Trickle { input, step };
-            assert_eq!(in_windows(trickle, delimiter, capacity), out);
+            assert_eq!(in_place(trickle, delimiter, capacity), out);
         }
         out
     }

@@ -372,3 +372,17 @@ fn hostile_rows_stop_at_the_limits_in_every_read() {
         Ok(want)
     );
 }
+
+/// A row that reads like the parallel read's end-of-range marker is data,
+/// wherever a range ends: the error it gives is the sequential read's.
+#[test]
+fn a_row_like_the_end_of_range_marker_is_data() {
+    let mut text = String::from("User Agent,Date\n");
+    for i in 0..30 {
+        text.push_str(&format!("agent-{i},2024-03-04 10:{:02}:00\n", i % 60));
+    }
+    text.push_str("\0keyaudit:end-of-range\0\n");
+    text.push_str("agent-x,2024-03-04 11:00:00\n");
+    let err = same(&text, &UsageOptions::default()).unwrap_err();
+    assert!(err.contains("usage.txt:32, column \"Date\""), "{err}");
+}
