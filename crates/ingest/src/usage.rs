@@ -104,8 +104,9 @@
 //! # Reading a file on several threads
 //!
 //! [`read_usage_file_parallel`] reads a JSONL or CSV file in byte ranges on
-//! several threads (a JSON:API document is read whole): each range into a
-//! state of its own, which the caller merges. Its result — source, window,
+//! several threads (a JSON:API document is read whole), handing the events
+//! to an [`EventSink`](keyaudit_model::EventSink): each range into a tally
+//! of its own, tallies merged in file order. Its result — source, window,
 //! event count, exposures and their places, errors — is the sequential
 //! read's; see the [`parallel`] module for how.
 //!
@@ -453,7 +454,7 @@ pub(crate) struct Counts {
     exposures: Vec<Exposure>,
 }
 
-/// Receives the events of one file (or of one chunk of it): counts them,
+/// Receives the events of one file (or of one range of it): counts them,
 /// tracks their span, records exposures and passes each event on.
 pub(crate) struct Sink<'s, F> {
     /// The file as the user named it.
@@ -522,8 +523,8 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
         self.counts
     }
 
-    /// Adds the counts of a chunk read after everything this sink counted;
-    /// the chunk's rows are numbered from `row_base + 1`.
+    /// Adds the counts of a range read after everything this sink counted;
+    /// the range's rows are numbered from `row_base + 1`.
     fn absorb(&mut self, counts: Counts, row_base: usize) {
         let mine = &mut self.counts;
         mine.events += counts.events;
