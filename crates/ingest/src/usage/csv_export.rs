@@ -14,12 +14,12 @@ use super::detect::{self, Start};
 use super::jsonapi::shown;
 use super::scan::{Next, RawRow, Row, Scanner};
 use super::time::{TIME_FORMS, trim};
-use super::{Sink, may_hold_key, not_utf8};
+use super::{Sink, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::limits::{CsvRows, check_columns, is_csv_row_too_long, is_row_too_long, row_too_long};
-use crate::redact::redact_secrets;
 use crate::tabular::{detect_delimiter, normalise, quoted_list};
+use keyaudit_model::key_shape::{may_hold_key, redact_secrets};
 
 /// A field of an event that a column gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -593,13 +593,10 @@ impl<'s> Table<'s> {
             }
             Some(text) => sink
                 .parse_time(&text)
-                .ok_or_else(|| IngestError::InvalidValue {
+                .ok_or_else(|| IngestError::InvalidEventTime {
                     location: place.location().with_column(header.label(header.time)),
                     value: shown(&text),
-                    expected: format!(
-                        "{TIME_FORMS} (times without an offset are read in {}; set --timezone)",
-                        sink.zone.name()
-                    ),
+                    zone: sink.zone.name().to_string(),
                 })?,
         };
         let field = |c: Column| cells.get(header.columns[c.index()]);
