@@ -32,13 +32,7 @@ pub fn run(events: u64) -> Result<f64> {
     let path = dir.path().join("usage.jsonl");
     let key = ApiKey::new("ITG.throughput", "keyaudit-bench")?;
     let started = Instant::now();
-    let (report, _) = runtime.block_on(write_usage_jsonl(
-        &key,
-        &config,
-        &NoProgress,
-        &path,
-        &keyaudit_ingest::mask_full_keys,
-    ))?;
+    let (report, _) = runtime.block_on(write_usage_jsonl(&key, &config, &NoProgress, &path))?;
     let elapsed = started.elapsed();
     if report.events != events {
         bail!("fetched {} events of {events}", report.events);

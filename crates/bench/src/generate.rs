@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use keyaudit_engine::{Attribution, PolicyErrors, ValidPolicy};
 use keyaudit_ingest::IngestError;
-use keyaudit_model::{AuditReport, Inventory, UsageEvent};
+use keyaudit_model::{AuditReport, HeaderWindow, Inventory, UsageEvent, UsageHeader};
 use serde::{Deserialize, Serialize};
 
 use crate::rng::Rng;
@@ -289,15 +289,18 @@ impl Dataset {
         match self.format {
             Format::Jsonl => {
                 let mut out = out;
-                writeln!(
-                    out,
-                    "{{\"schema\":\"keyaudit.usage/v1\",\"source\":\"itglue-api\",\
-                     \"base_url\":\"https://api.itglue.com\",\"window\":{{\"start\":\"{}\",\
-                     \"end\":\"{}\"}},\"complete\":true,\"events\":{}}}",
-                    rfc3339(window_start()),
-                    rfc3339(window_end()),
-                    self.events
-                )?;
+                let header = UsageHeader::itglue_api(
+                    "https://api.itglue.com",
+                    HeaderWindow {
+                        start: window_start(),
+                        end: window_end(),
+                    },
+                    true,
+                    self.events,
+                    Vec::new(),
+                );
+                serde_json::to_writer(&mut out, &header)?;
+                out.write_all(b"\n")?;
                 let mut line = String::with_capacity(1024);
                 while let Some(event) = events.next_event() {
                     line.clear();

@@ -11,6 +11,7 @@ use keyaudit_model::{AuditReport, Severity};
 use keyaudit_report::diff::ReportDiff;
 
 use crate::cli::FailOn;
+use crate::flags;
 
 /// Exit code of a run with findings at or above `--fail-on`.
 pub const FINDINGS: u8 = 1;
@@ -100,6 +101,26 @@ fn gate(fail_on: FailOn, mut severities: impl Iterator<Item = Severity>) -> Exit
     match fail_on.threshold() {
         Some(threshold) if severities.any(|s| s >= threshold) => ExitCode::from(FINDINGS),
         _ => ExitCode::SUCCESS,
+    }
+}
+
+/// The error as the user reads it: each cause of its chain, joined by `: `
+/// as `{:#}` shows them, with the settings that library errors name worded
+/// as flags ([`flags::message`]).
+pub fn message(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .map(cause_message)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// One cause's message; a [`Marked`] error's is the message of the error it
+/// marks.
+fn cause_message(cause: &(dyn Error + 'static)) -> String {
+    match cause.downcast_ref::<Marked>() {
+        Some(marked) => cause_message(marked.error.as_ref()),
+        None => flags::message(cause).unwrap_or_else(|| cause.to_string()),
     }
 }
 

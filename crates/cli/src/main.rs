@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod demo;
 mod exit;
+mod flags;
 mod output;
 mod policy_file;
 mod saved_report;
@@ -33,8 +34,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            let text = format!("{err:#}");
-            for line in text.lines() {
+            for line in exit::message(&err).lines() {
                 eprintln!("error: {line}");
             }
             exit::failure_code(&err)

@@ -147,7 +147,7 @@ fn future_dates(keys: &[ApiKey], as_of: DateTime<Utc>) -> Vec<Diagnostic> {
                 DiagnosticCode::DateAfterAsOf,
                 format!(
                     "key `{}` {what} {}, after the audit's as-of time {}; the date is wrong, \
-                     or --as-of is too early",
+                     or the as-of time is too early",
                     shown_name(&key.name),
                     at(when),
                     at(as_of)

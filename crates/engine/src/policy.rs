@@ -31,6 +31,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
+use keyaudit_model::key_shape;
 use keyaudit_model::{
     ApiKey, ContentDigest, Exposure, Finding, KeyFingerprint, KeyName, KeyRef, PolicyInfo,
     RuleCode, Severity, SourceLocation, Thresholds,
@@ -426,7 +427,7 @@ impl PolicyMute {
 /// Unicode spelling ignored), in any account.
 fn names_key(wanted: &str, name: &str, fingerprint: Option<&KeyFingerprint>) -> bool {
     let wanted = wanted.trim();
-    let by_fingerprint = match (fingerprint, parse_fingerprint(wanted)) {
+    let by_fingerprint = match (fingerprint, KeyFingerprint::parse_bare_or_masked(wanted)) {
         (Some(have), Some(want)) => *have == want,
         _ => false,
     };
@@ -463,7 +464,11 @@ impl KeyNames {
         let mut names = Self::default();
         for (i, wanted) in wanted.into_iter().enumerate() {
             if let Some(wanted) = wanted {
-                names.insert(i, wanted, parse_fingerprint(wanted.trim()));
+                names.insert(
+                    i,
+                    wanted,
+                    KeyFingerprint::parse_bare_or_masked(wanted.trim()),
+                );
             }
         }
         names
@@ -485,7 +490,10 @@ impl KeyNames {
     /// Of an index of keys: the keys `wanted` names, ascending, each once.
     pub(crate) fn lookup(&self, wanted: &str) -> Vec<u32> {
         let wanted = wanted.trim();
-        self.find(wanted, parse_fingerprint(wanted).as_ref())
+        self.find(
+            wanted,
+            KeyFingerprint::parse_bare_or_masked(wanted).as_ref(),
+        )
     }
 
     /// Of an index of entries: the entries that name this key, ascending,
@@ -510,11 +518,6 @@ impl KeyNames {
         found.dedup();
         found
     }
-}
-
-/// A fingerprint, bare or masked (`ITG.<hex>.*****`).
-fn parse_fingerprint(s: &str) -> Option<KeyFingerprint> {
-    KeyFingerprint::parse(s.strip_suffix(".*****").unwrap_or(s))
 }
 
 /// Parses and validates a policy. `source` names the file in messages.
@@ -573,34 +576,22 @@ fn parse(
     }
 }
 
-/// A full API key: `ITG.` + 32 hex digits + `.` + a secret of 8 or more
-/// characters of `[A-Za-z0-9_\-+/=]` (as ingest detects them); group 1 is
-/// the fingerprint. A masked key (`.*****`) is not one.
-static FULL_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"((?i:ITG)\.[0-9A-Fa-f]{32})\.[A-Za-z0-9_\-+/=]{8,}")
-        .expect("the full-key pattern is valid")
-});
-
-/// `text` with every full API key replaced by its masked form, and the keys
-/// found (fingerprint and line). Columns after a key on its line shift by
-/// the length of the secret removed.
+/// `text` with every full API key replaced by its masked form (see
+/// [`key_shape`]), and the keys found (fingerprint and line). Columns after
+/// a key on its line shift by the length of the secret removed; lines keep
+/// their numbers.
 fn redact_full_keys<'t>(source: &str, text: &'t str) -> (Cow<'t, str>, Vec<Exposure>) {
-    let mut exposures = Vec::new();
-    let redacted = FULL_KEY.replace_all(text, |caps: &regex::Captures<'_>| {
-        let whole = caps.get(0).map_or(0..0, |m| m.range());
-        let line = text[..whole.start].matches('\n').count() + 1;
-        match KeyFingerprint::parse(&caps[1]) {
-            Some(fingerprint) => {
-                let masked = fingerprint.masked();
-                exposures.push(Exposure {
-                    fingerprint,
-                    location: SourceLocation::row(source, line),
-                });
-                masked
-            }
-            None => caps[0].to_string(),
-        }
-    });
+    let (redacted, found) = key_shape::redact_secrets_keeping_lines(text);
+    let exposures = found
+        .into_iter()
+        .map(|secret| Exposure {
+            location: SourceLocation::row(
+                source,
+                text[..secret.range.start].matches('\n').count() + 1,
+            ),
+            fingerprint: secret.fingerprint,
+        })
+        .collect();
     (redacted, exposures)
 }
 

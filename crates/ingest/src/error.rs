@@ -1,10 +1,11 @@
 //! The errors of ingest. Every message is one line naming the file, the row
 //! and the column (or field), the offending value and what would be valid.
 
-use keyaudit_model::SourceLocation;
+use keyaudit_model::{Setting, SourceLocation};
 use thiserror::Error;
 
 use crate::limits::Limit;
+use crate::usage::time::TIME_FORMS;
 
 /// Why an inventory or a usage file could not be read, or a usage option
 /// (`--timezone`, `--usage-window`) is not valid.
@@ -51,6 +52,17 @@ pub enum IngestError {
         problem: String,
         /// What the file should look like.
         expected: String,
+    },
+
+    /// An activity-log export's time cell holds no time.
+    #[error("{}", self.message(Setting::neutral))]
+    InvalidEventTime {
+        /// File, row and column of the cell.
+        location: SourceLocation,
+        /// The value, redacted, on one line and shortened when long.
+        value: String,
+        /// The time zone naive times are read in.
+        zone: String,
     },
 
     /// A cell (or JSON field) holds a value its column does not accept.
@@ -230,11 +242,11 @@ pub enum IngestError {
         candidates: String,
     },
 
-    /// A command-line value (`--timezone`, `--usage-window`) is not valid.
-    #[error("{option}: found `{value}`; expected {expected}")]
+    /// A setting's value (the time zone, the usage window) is not valid.
+    #[error("{}", self.message(Setting::neutral))]
     InvalidOption {
-        /// The option, e.g. `--timezone`.
-        option: &'static str,
+        /// The setting.
+        option: Setting,
         /// The value given, shortened.
         value: String,
         /// What the option accepts.
@@ -281,23 +293,16 @@ pub enum IngestError {
     },
 
     /// A `fetch-usage` file whose header says the fetch was incomplete, read
-    /// without `--allow-partial`.
-    #[error(
-        "{location}: found `false`: the header says the fetch was incomplete; \
-         expected a complete fetch — re-run fetch-usage or pass --allow-partial \
-         (the report then says the evidence is partial)"
-    )]
+    /// without [`Setting::AllowPartial`].
+    #[error("{}", self.message(Setting::neutral))]
     IncompleteFetch {
         /// File, header line and the `complete` field.
         location: SourceLocation,
     },
 
     /// A `fetch-usage` file holding another number of events than its header
-    /// declares, read without `--allow-partial`.
-    #[error(
-        "{file}: header says {declared} events, file holds {found}; the fetch was incomplete \
-         — re-run fetch-usage or pass --allow-partial"
-    )]
+    /// declares, read without [`Setting::AllowPartial`].
+    #[error("{}", self.message(Setting::neutral))]
     EventCountMismatch {
         /// The file as the user named it.
         file: String,
@@ -308,17 +313,58 @@ pub enum IngestError {
     },
 
     /// A `fetch-usage` file whose last line is cut short.
-    #[error(
-        "{location}: found a last line without a newline that is not valid JSON ({problem}); \
-         the file looks truncated — expected one complete log resource per line: \
-         re-run fetch-usage, or pass --allow-partial to read the complete lines"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     Truncated {
         /// File and line.
         location: SourceLocation,
         /// The JSON parser's message, with the column.
         problem: String,
     },
+}
+
+impl IngestError {
+    /// The message, with each setting it names worded by `name` (the
+    /// binary passes its command-line flags; `Display` passes
+    /// [`Setting::neutral`]).
+    pub fn message(&self, name: fn(Setting) -> &'static str) -> String {
+        let allow_partial = name(Setting::AllowPartial);
+        match self {
+            IngestError::InvalidOption {
+                option,
+                value,
+                expected,
+            } => format!("{}: found `{value}`; expected {expected}", name(*option)),
+            IngestError::InvalidEventTime {
+                location,
+                value,
+                zone,
+            } => format!(
+                "{location}: found `{value}`; expected {TIME_FORMS} (times without an offset \
+                 are read in {zone}; set {})",
+                name(Setting::Timezone)
+            ),
+            IngestError::IncompleteFetch { location } => format!(
+                "{location}: found `false`: the header says the fetch was incomplete; \
+                 expected a complete fetch — re-run fetch-usage or pass {allow_partial} \
+                 (the report then says the evidence is partial)"
+            ),
+            IngestError::EventCountMismatch {
+                file,
+                declared,
+                found,
+            } => format!(
+                "{file}: header says {declared} events, file holds {found}; the fetch was \
+                 incomplete — re-run fetch-usage or pass {allow_partial}"
+            ),
+            IngestError::Truncated { location, problem } => format!(
+                "{location}: found a last line without a newline that is not valid JSON \
+                 ({problem}); the file looks truncated — expected one complete log resource \
+                 per line: re-run fetch-usage, or pass {allow_partial} to read the complete \
+                 lines"
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// A value for a message: control and bidirectional characters and

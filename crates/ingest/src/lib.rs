@@ -75,14 +75,13 @@
 mod error;
 mod inventory;
 pub mod limits;
-mod redact;
 mod tabular;
 pub mod usage;
 
 pub use error::IngestError;
 pub use inventory::{ParsedInventory, load_inventories, merge_inventories, parse_inventory};
+pub use keyaudit_model::key_shape::{FoundSecret, mask_full_keys, redact_secrets};
 pub use limits::Limit;
-pub use redact::{FoundSecret, mask_full_keys, redact_secrets};
 pub use usage::{
     ParallelOptions, Tz, UsageOptions, UsageRead, parse_timezone, parse_usage_window, read_usage,
     read_usage_file, read_usage_file_parallel,

@@ -161,12 +161,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use keyaudit_model::{
-    Exposure, KeyFingerprint, SourceLocation, UsageEvent, UsageSource, WindowOrigin,
+    Exposure, KeyFingerprint, Setting, SourceLocation, UsageEvent, UsageSource, WindowOrigin,
 };
 
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::{has_filler, may_contain_full_key, redact_secrets};
+use keyaudit_model::key_shape::{may_contain_full_key, redact_secrets};
 
 mod csv_export;
 mod detect;
@@ -176,7 +176,7 @@ mod jsonl;
 pub mod parallel;
 mod rows;
 mod scan;
-mod time;
+pub(crate) mod time;
 
 pub use chrono_tz::Tz;
 pub use parallel::{ParallelOptions, read_usage_file_parallel};
@@ -252,7 +252,7 @@ pub fn parse_timezone(name: &str) -> Result<Tz, IngestError> {
                 .find(|tz| tz.name().eq_ignore_ascii_case(wanted))
         })
         .ok_or_else(|| IngestError::InvalidOption {
-            option: "--timezone",
+            option: Setting::Timezone,
             value: show(name, SHOW_MAX),
             expected: TIMEZONE_EXPECTED.to_string(),
         })
@@ -273,7 +273,7 @@ pub fn parse_timezone(name: &str) -> Result<Tz, IngestError> {
 /// ```
 pub fn parse_usage_window(text: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), IngestError> {
     let invalid = |expected: String| IngestError::InvalidOption {
-        option: "--usage-window",
+        option: Setting::UsageWindow,
         value: show(text, SHOW_MAX),
         expected,
     };
@@ -604,42 +604,6 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
     }
 }
 
-/// True when `bytes` may hold a full API key: the quick test of
-/// [`may_contain_full_key`], after a quicker one that any key passes (a
-/// key's two dots, after `ITG` and after the 32 hex digits, are 33 bytes
-/// apart), written so that the compiler checks 64 positions at a time.
-#[inline]
-pub(crate) fn may_hold_key(bytes: &[u8]) -> bool {
-    let Some(pairs) = bytes.len().checked_sub(33) else {
-        return false;
-    };
-    // Blocks of 64 positions; the last one overlaps the one before it.
-    let mut paired = false;
-    let mut at = 0;
-    while at < pairs && !paired {
-        let from = at.min(pairs.saturating_sub(64));
-        paired = match (
-            bytes.get(from..).and_then(<[u8]>::first_chunk::<64>),
-            bytes.get(from + 33..).and_then(<[u8]>::first_chunk::<64>),
-        ) {
-            (Some(a), Some(b)) => dots_apart(a, b),
-            _ => dots_apart(&bytes[from..pairs], &bytes[from + 33..]),
-        };
-        at = from + 64;
-    }
-    // Unpaired dots may still be a key broken by an invisible character or
-    // a line break: the full check looks for those.
-    (paired || has_filler(bytes)) && may_contain_full_key(bytes)
-}
-
-/// True when `a[i]` and `b[i]` are both `.` for some `i`.
-#[inline(always)]
-fn dots_apart(a: &[u8], b: &[u8]) -> bool {
-    a.iter().zip(b).fold(0u8, |hit, (x, y)| {
-        hit | (u8::from(*x == b'.') & u8::from(*y == b'.'))
-    }) != 0
-}
-
 /// The error for bytes that are not UTF-8.
 pub(crate) fn not_utf8(source: &str, line: usize, offset: usize, byte: Option<&u8>) -> IngestError {
     IngestError::NotUtf8 {
@@ -667,37 +631,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_quick_key_test_agrees_with_the_full_one() {
-        let key = "ITG.0a1b2c3d4e5f60718293a4b5c6d7e8f9.secret";
-        for text in [
-            key.to_string(),
-            format!("agent {key} and more"),
-            format!("{}{key}", "x.".repeat(40)),
-            "itg.0123456789abcdef0123456789abcdef.s".to_string(),
-            "a.b.c".to_string(),
-            format!("ITG.{}.x", "0".repeat(31)),
-            ".".repeat(100),
-            String::new(),
-        ] {
-            assert_eq!(
-                may_hold_key(text.as_bytes()),
-                may_contain_full_key(text.as_bytes()),
-                "{text}"
-            );
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_quick_key_test_agrees_on_any_text(text in "[.itgITG0a]{0,300}") {
-            proptest::prop_assert_eq!(
-                may_hold_key(text.as_bytes()),
-                may_contain_full_key(text.as_bytes())
-            );
-        }
-    }
-
-    #[test]
     fn time_zones_by_name() {
         assert_eq!(parse_timezone("Europe/Berlin").unwrap(), Tz::Europe__Berlin);
         assert_eq!(
@@ -705,12 +638,15 @@ mod tests {
             Tz::America__New_York
         );
         assert_eq!(parse_timezone("UTC").unwrap(), Tz::UTC);
-        let err = parse_timezone("Mars/Olympus").unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "--timezone: found `Mars/Olympus`; expected an IANA time-zone name such as \
-             \"Europe/Berlin\", \"America/New_York\" or \"UTC\""
-        );
+        let err = parse_timezone("Mars/Olympus").unwrap_err();
+        let expected = ": found `Mars/Olympus`; expected an IANA time-zone name such as \
+             \"Europe/Berlin\", \"America/New_York\" or \"UTC\"";
+        assert_eq!(err.to_string(), format!("time-zone option{expected}"));
+        let name = |setting| match setting {
+            Setting::Timezone => "ZONE",
+            _ => "OTHER",
+        };
+        assert_eq!(err.message(name), format!("ZONE{expected}"));
     }
 
     #[test]
@@ -729,7 +665,7 @@ mod tests {
             "..2024-03-01",
         ] {
             let err = parse_usage_window(bad).unwrap_err().to_string();
-            assert!(err.starts_with("--usage-window: found `"), "{err}");
+            assert!(err.starts_with("usage-window option: found `"), "{err}");
             assert!(err.contains("START..END"), "{err}");
         }
     }

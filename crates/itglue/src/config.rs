@@ -88,10 +88,7 @@ impl TimeRange {
     /// between 1 and [`RETENTION_DAYS`]: the API keeps no older logs.
     pub fn last_days(days: u32, now: DateTime<Utc>) -> Result<Self, FetchError> {
         if days == 0 {
-            return Err(FetchError::InvalidConfig {
-                what: "--days".into(),
-                reason: "must be at least 1".into(),
-            });
+            return Err(FetchError::NoDays);
         }
         if days > RETENTION_DAYS {
             return Err(FetchError::TooManyDays { days });
@@ -297,9 +294,9 @@ impl FetchConfig {
             }
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad(
-                "it must not hold a user name or password: the key goes in ITGLUE_API_KEY or --api-key-file",
-            ));
+            return Err(FetchError::BaseUrlCredentials {
+                url: redact_url_text(&self.base_url),
+            });
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(bad("it must not hold a query (`?…`) or fragment (`#…`)"));

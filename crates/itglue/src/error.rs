@@ -2,15 +2,15 @@
 
 use std::path::PathBuf;
 
+use keyaudit_model::Setting;
+
 /// Why a fetch failed. Every message says what to check; none contains the
 /// API key (URLs carry no key: it travels only in a header).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
     /// No key was given.
-    #[error(
-        "no IT Glue API key: set {var} or pass --api-key-file FILE (an Administrator creates keys under Admin → Settings → API Keys; the full key is shown once, at creation)"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     MissingKey {
         /// The environment variable that was read.
         var: String,
@@ -47,6 +47,12 @@ pub enum FetchError {
         /// Where the key came from (a variable or a file).
         origin: String,
     },
+    /// The base URL holds a user name or password.
+    #[error("{}", self.message(Setting::neutral))]
+    BaseUrlCredentials {
+        /// The URL as given (any user name or password hidden).
+        url: String,
+    },
     /// The base URL is unusable.
     #[error("invalid IT Glue base URL `{url}`: {reason}")]
     InvalidBaseUrl {
@@ -63,18 +69,17 @@ pub enum FetchError {
         /// What is wrong and what would be valid.
         reason: String,
     },
+    /// No day was asked for.
+    #[error("{}", self.message(Setting::neutral))]
+    NoDays,
     /// More days were asked for than the API keeps.
-    #[error(
-        "--days {days}: the IT Glue API keeps only the last 30 days of activity logs; use --days 30 or less, and for older history export the Activity Logs page of the IT Glue web UI as CSV and pass it with --usage"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     TooManyDays {
         /// The number of days asked for.
         days: u32,
     },
     /// The window starts before the oldest log the API keeps.
-    #[error(
-        "--since {since}: the IT Glue API keeps only the last 30 days of activity logs (nothing before {earliest}); for older history export the Activity Logs page of the IT Glue web UI as CSV and pass it with --usage"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     TooOld {
         /// The start asked for.
         since: String,
@@ -82,9 +87,7 @@ pub enum FetchError {
         earliest: String,
     },
     /// IT Glue refused the key (HTTP 401 or 403).
-    #[error(
-        "IT Glue rejected the API key (HTTP {status}): check that ITGLUE_API_KEY or --api-key-file holds the whole key as shown when it was created, that the key is not revoked or paused (Admin → Settings → API Keys; unused keys are revoked after 90 days), and that --region or --base-url names the account's data centre (us, eu or au)"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     Auth {
         /// 401 or 403.
         status: u16,
@@ -102,9 +105,7 @@ pub enum FetchError {
         detail: String,
     },
     /// IT Glue kept answering 429.
-    #[error(
-        "IT Glue kept answering HTTP 429 (too many requests) to GET {url} after {attempts} attempts: another tool may be using the account's quota of 3000 requests per 5 minutes; try again later or lower --max-requests-per-5min"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     RateLimited {
         /// The URL requested.
         url: String,
@@ -146,9 +147,7 @@ pub enum FetchError {
         limit: String,
     },
     /// No answer: connection refused or reset, DNS failure, timeout.
-    #[error(
-        "could not get an answer from IT Glue for GET {url} after {attempts} attempt(s): {reason}; check the network, any proxy, and --region or --base-url"
-    )]
+    #[error("{}", self.message(Setting::neutral))]
     Network {
         /// The URL requested.
         url: String,
@@ -198,10 +197,69 @@ impl FetchError {
                 | FetchError::KeyFileLine { .. }
                 | FetchError::EmptyKey { .. }
                 | FetchError::InvalidKey { .. }
+                | FetchError::NoDays
+                | FetchError::BaseUrlCredentials { .. }
                 | FetchError::InvalidBaseUrl { .. }
                 | FetchError::InvalidConfig { .. }
                 | FetchError::TooManyDays { .. }
                 | FetchError::TooOld { .. }
         )
+    }
+
+    /// The message, with each setting it names worded by `name` (the
+    /// binary passes its command-line flags; `Display` passes
+    /// [`Setting::neutral`]).
+    pub fn message(&self, name: fn(Setting) -> &'static str) -> String {
+        const OLDER_HISTORY: &str = "for older history export the Activity Logs page of the IT \
+             Glue web UI as CSV and pass it with";
+        let key_file = name(Setting::ApiKeyFile);
+        let region = name(Setting::Region);
+        let base_url = name(Setting::BaseUrl);
+        match self {
+            FetchError::MissingKey { var } => format!(
+                "no IT Glue API key: set {var} or pass {key_file} FILE (an Administrator \
+                 creates keys under Admin → Settings → API Keys; the full key is shown once, \
+                 at creation)"
+            ),
+            FetchError::NoDays => format!("invalid {}: must be at least 1", name(Setting::Days)),
+            FetchError::TooManyDays { days } => format!(
+                "{flag} {days}: the IT Glue API keeps only the last 30 days of activity logs; \
+                 use {flag} 30 or less, and {OLDER_HISTORY} {usage}",
+                flag = name(Setting::Days),
+                usage = name(Setting::Usage),
+            ),
+            FetchError::TooOld { since, earliest } => format!(
+                "{} {since}: the IT Glue API keeps only the last 30 days of activity logs \
+                 (nothing before {earliest}); {OLDER_HISTORY} {}",
+                name(Setting::Since),
+                name(Setting::Usage),
+            ),
+            FetchError::Auth { status } => format!(
+                "IT Glue rejected the API key (HTTP {status}): check that ITGLUE_API_KEY or \
+                 {key_file} holds the whole key as shown when it was created, that the key is \
+                 not revoked or paused (Admin → Settings → API Keys; unused keys are revoked \
+                 after 90 days), and that {region} or {base_url} names the account's data \
+                 centre (us, eu or au)"
+            ),
+            FetchError::RateLimited { url, attempts } => format!(
+                "IT Glue kept answering HTTP 429 (too many requests) to GET {url} after \
+                 {attempts} attempts: another tool may be using the account's quota of 3000 \
+                 requests per 5 minutes; try again later or lower {}",
+                name(Setting::MaxRequestsPer5Min)
+            ),
+            FetchError::Network {
+                url,
+                attempts,
+                reason,
+            } => format!(
+                "could not get an answer from IT Glue for GET {url} after {attempts} \
+                 attempt(s): {reason}; check the network, any proxy, and {region} or {base_url}"
+            ),
+            FetchError::BaseUrlCredentials { url } => format!(
+                "invalid IT Glue base URL `{url}`: it must not hold a user name or password: \
+                 the key goes in ITGLUE_API_KEY or {key_file}"
+            ),
+            other => other.to_string(),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! keyaudit's usage JSONL (`keyaudit.usage/v1`), written atomically.
 //!
-//! Line 1 is a [`UsageHeader`]; every other line is one log resource as the
+//! Line 1 is a [`UsageHeader`] (the model's contract); every other line is one log resource as the
 //! API returned it (`{"id","type","attributes":{…}}`, whitespace between
 //! tokens removed), sorted by `created-at`, then id. A full API key in a
 //! record is masked before it is written, and listed in the header's
@@ -19,81 +19,31 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use keyaudit_model::key_shape::mask_full_keys;
+use keyaudit_model::{HeaderExposure, HeaderWindow, KeyFingerprint, UsageHeader};
 
-use crate::config::{FetchConfig, TimeRange, format_time};
+use crate::config::{FetchConfig, TimeRange};
 use crate::error::FetchError;
 use crate::fetch::{FetchReport, LogBatch, Progress, fetch_logs};
 use crate::key::ApiKey;
 use crate::scrub::KeyFragments;
 
-/// The `schema` of keyaudit's usage JSONL.
-pub const USAGE_SCHEMA: &str = "keyaudit.usage/v1";
-
-/// Line 1 of the usage JSONL, e.g.
-/// `{"schema":"keyaudit.usage/v1","source":"itglue-api","base_url":"https://api.itglue.com","window":{"start":"2026-11-01T00:00:00Z","end":"2026-11-30T00:00:00Z"},"complete":true,"events":1234}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UsageHeader {
-    /// Always [`USAGE_SCHEMA`].
-    pub schema: String,
-    /// Always `itglue-api`.
-    pub source: String,
-    /// The API base URL the logs came from.
-    pub base_url: String,
-    /// The window the file covers.
-    pub window: HeaderWindow,
-    /// False when some second held more events than the API serves for one
-    /// query: the file then lacks events.
-    pub complete: bool,
-    /// Event lines that follow.
-    pub events: u64,
-    /// Full API keys found in the records, masked in the file.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exposures: Vec<HeaderExposure>,
-}
-
-/// A full API key found in a fetched record: masked where it was, and
-/// listed in the [`UsageHeader`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeaderExposure {
-    /// The key's fingerprint, `ITG.<32 hex>` (never the secret).
-    pub fingerprint: String,
-    /// The file's line holding the record (line 1 is the header).
-    pub line: u64,
-    /// The record's attribute that held it, when one did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-/// Masks the full API keys in a record's text: the text as written, and
-/// the fingerprints (`ITG.<32 hex>`) of the keys it masked. The caller
-/// gives it (keyaudit's detector lives with its parsers).
-pub type Redact = dyn Fn(&str) -> (Cow<'_, str>, Vec<String>) + Sync;
-
-/// The window of a [`UsageHeader`], RFC 3339 UTC with whole seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeaderWindow {
-    /// The first second covered.
-    pub start: String,
-    /// The last second covered (inclusive).
-    pub end: String,
-}
-
-impl UsageHeader {
-    fn new(config: &FetchConfig, report: &FetchReport, exposures: Vec<HeaderExposure>) -> Self {
-        Self {
-            schema: USAGE_SCHEMA.into(),
-            source: "itglue-api".into(),
-            base_url: config.header_base_url(),
-            window: HeaderWindow {
-                start: format_time(config.window.start),
-                end: format_time(config.window.end),
-            },
-            complete: report.complete,
-            events: report.events,
-            exposures,
-        }
-    }
+/// The header of a finished fetch.
+fn header(
+    config: &FetchConfig,
+    report: &FetchReport,
+    exposures: Vec<HeaderExposure>,
+) -> UsageHeader {
+    UsageHeader::itglue_api(
+        config.header_base_url(),
+        HeaderWindow {
+            start: config.window.start,
+            end: config.window.end,
+        },
+        report.complete,
+        report.events,
+        exposures,
+    )
 }
 
 /// Fetches `config.window` (see [`fetch_logs`]) and writes the usage JSONL to
@@ -103,8 +53,8 @@ impl UsageHeader {
 /// Line 1 is a [`UsageHeader`]; every other line is one log resource as the
 /// API returned it (`{"id","type","attributes":{…}}`, only whitespace between
 /// tokens removed), sorted by `created-at`, then id (numeric ids
-/// numerically), each log id once. `redact` masks the full API keys in each
-/// record before it is written; the keys it masked are listed in the header
+/// numerically), each log id once. The full API keys in each record are
+/// masked ([`mask_full_keys`]) before it is written; the keys it masked are listed in the header
 /// and returned with the report. Then any string of a record that still
 /// holds part of `key` (12 characters of its secret, in any case, percent-
 /// or JSON-encoded) is withheld: the file never holds the key used
@@ -121,7 +71,6 @@ pub async fn write_usage_jsonl(
     config: &FetchConfig,
     progress: &dyn Progress,
     path: &Path,
-    redact: &Redact,
 ) -> Result<(FetchReport, Vec<HeaderExposure>), FetchError> {
     config.validate()?;
     let folder = match path.parent() {
@@ -137,7 +86,6 @@ pub async fn write_usage_jsonl(
         out: BufWriter::with_capacity(1 << 20, spool),
         written: 0,
         segments: Vec::new(),
-        redact,
         fragments: KeyFragments::new(key.expose()),
         withheld: 0,
     };
@@ -158,7 +106,7 @@ pub async fn write_usage_jsonl(
         .suffix(".tmp")
         .tempfile_in(&folder)
         .map_err(io_error)?;
-    let header = UsageHeader::new(config, &report, exposures.clone());
+    let header = header(config, &report, exposures.clone());
     let write_error = |source| FetchError::Io {
         path: path.to_owned(),
         source,
@@ -183,26 +131,25 @@ struct Segment {
     lines: u64,
     /// Keys masked in the window's records: the record's place among them,
     /// the fingerprint, the field.
-    masked: Vec<(u64, String, Option<String>)>,
+    masked: Vec<(u64, KeyFingerprint, Option<String>)>,
 }
 
-struct Spool<'r> {
+struct Spool {
     out: BufWriter<File>,
     written: u64,
     segments: Vec<Segment>,
-    redact: &'r Redact,
     /// Runs of the key used for the fetch, withheld from the records.
     fragments: KeyFragments,
     /// Records in which some text was withheld.
     withheld: u64,
 }
 
-impl Spool<'_> {
+impl Spool {
     fn add(&mut self, batch: LogBatch) -> io::Result<()> {
         let offset = self.written;
         let mut masked = Vec::new();
         for (i, log) in batch.logs.iter().enumerate() {
-            let (json, found) = (self.redact)(log.json());
+            let (json, found) = mask_full_keys(log.json());
             for fingerprint in found {
                 let field = field_holding(&json, &fingerprint);
                 masked.push((i as u64, fingerprint, field));
@@ -250,7 +197,7 @@ fn exposures(segments: &[Segment]) -> Vec<HeaderExposure> {
 
 /// The attribute of a record (`{"attributes":{…}}`) whose text holds the
 /// key `fingerprint` masked.
-fn field_holding(json: &str, fingerprint: &str) -> Option<String> {
+fn field_holding(json: &str, fingerprint: &KeyFingerprint) -> Option<String> {
     let record: serde_json::Value = serde_json::from_str(json).ok()?;
     let masked = format!("{fingerprint}.");
     record

@@ -31,7 +31,7 @@
 //!
 //! [`write_usage_jsonl`] writes the result atomically (temporary file, then
 //! rename): a header line, then one log resource per line, as the API returned
-//! it with any full API key masked by the caller's [`Redact`] and listed in the
+//! it with any full API key masked (`keyaudit_model::key_shape::mask_full_keys`) and listed in the
 //! header, and any text still holding part of the key used withheld.
 //! [`fetch_logs`] hands the events to a callback instead.
 //!
@@ -45,12 +45,8 @@
 //! let key = ApiKey::from_env("ITGLUE_API_KEY")?;
 //! let window = TimeRange::last_days(30, chrono::Utc::now())?;
 //! let config = FetchConfig::new(Region::Eu.base_url(), window)?;
-//! // Masks full keys in records (keyaudit's: `keyaudit_ingest::mask_full_keys`).
-//! fn redact(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
-//!     (text.into(), Vec::new())
-//! }
 //! let (report, _exposures) =
-//!     write_usage_jsonl(&key, &config, &NoProgress, "usage.jsonl".as_ref(), &redact).await?;
+//!     write_usage_jsonl(&key, &config, &NoProgress, "usage.jsonl".as_ref()).await?;
 //! if !report.complete {
 //!     eprintln!("incomplete: {:?}", report.incomplete_windows);
 //! }
@@ -79,7 +75,6 @@ pub use error::FetchError;
 pub use fetch::{
     FetchReport, LogBatch, NoProgress, Progress, ProgressSnapshot, RawLog, fetch_logs,
 };
-pub use jsonl::{
-    HeaderExposure, HeaderWindow, Redact, USAGE_SCHEMA, UsageHeader, write_usage_jsonl,
-};
+pub use jsonl::write_usage_jsonl;
 pub use key::{ApiKey, MAX_KEY_FILE_LINE};
+pub use keyaudit_model::{HeaderExposure, HeaderWindow, USAGE_SCHEMA, UsageHeader};

@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+use keyaudit_model::key_shape;
+
 /// The length of the runs looked for.
 pub(crate) const RUN: usize = 12;
 
@@ -37,18 +39,9 @@ impl KeyFragments {
     /// `ITG.<32 hex>.<secret>`, else of the whole key.
     pub(crate) fn new(key: &str) -> Self {
         let key = key.to_ascii_lowercase();
-        let parts: Vec<Vec<u8>> = match key.split_once('.') {
-            Some(("itg", rest)) => match rest.split_once('.') {
-                Some((hex, secret))
-                    if hex.len() == 32
-                        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-                        && !secret.is_empty() =>
-                {
-                    vec![secret.as_bytes().to_vec()]
-                }
-                _ => vec![key.as_bytes().to_vec()],
-            },
-            _ => vec![key.as_bytes().to_vec()],
+        let parts: Vec<Vec<u8>> = match key_shape::split_key(&key) {
+            Some((_, secret)) => vec![secret.as_bytes().to_vec()],
+            None => vec![key.as_bytes().to_vec()],
         };
         let len = parts.iter().map(Vec::len).min().unwrap_or(0).clamp(1, RUN);
         let top = (1..len).fold(1u64, |t, _| t.wrapping_mul(BASE));

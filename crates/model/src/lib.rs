@@ -19,15 +19,17 @@
 mod digest;
 mod display;
 mod finding;
-mod fingerprint;
 mod forecast;
 mod identity;
 mod inventory;
+pub mod key_shape;
 mod report;
+mod setting;
 mod severity;
 mod sink;
 mod suggest;
 mod usage;
+mod usage_header;
 
 pub use digest::{ContentDigest, ContentHasher};
 pub use display::{
@@ -36,19 +38,23 @@ pub use display::{
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
-pub use fingerprint::KeyFingerprint;
 pub use forecast::{ForecastBasis, ForecastEntry, REVOCATION_NOTICE_DAYS};
 pub use identity::{KeyIdentity, KeyName};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,
     KeyState, LastUse, SourceLocation,
 };
+pub use key_shape::KeyFingerprint;
 pub use report::{
     AuditOptions, AuditReport, BaselineInfo, ControlResult, ControlStatus, Coverage, InputFile,
     InputKind, InputOrigin, KeyActivity, KeyRecord, LastUsedSource, PolicyInfo, REPORT_SCHEMA,
     Summary, Thresholds, TimeRange, ToolInfo, UsageWindow, ValueCount,
 };
+pub use setting::Setting;
 pub use severity::{Severity, UnknownSeverity};
 pub use sink::EventSink;
 pub use suggest::{BindingSuggestion, BindingSuggestions, SuggestedKey};
 pub use usage::{UsageEvent, UsageSource, WindowOrigin};
+pub use usage_header::{
+    HeaderExposure, HeaderWindow, USAGE_SCHEMA, USAGE_SOURCE_ITGLUE_API, UsageHeader,
+};

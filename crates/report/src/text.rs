@@ -30,9 +30,7 @@ pub(crate) fn display_name(name: &str) -> &str {
 /// `ITG.` and the first 8 hex digits, then `…`: enough to tell keys apart
 /// against IT Glue's settings page.
 pub(crate) fn short_fingerprint(fingerprint: &KeyFingerprint) -> String {
-    let s = fingerprint.as_str();
-    // `ITG.` plus 8 hex digits; a fingerprint is ASCII, so this is a char boundary.
-    format!("{}…", s.get(..12).unwrap_or(s))
+    fingerprint.short()
 }
 
 /// RFC 3339 in UTC with whole seconds: `2026-10-12T00:00:00Z`.

@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use keyaudit_ingest::mask_full_keys;
 use keyaudit_itglue::{
     ApiKey, FetchConfig, FetchError, FetchReport, HeaderExposure, Progress, ProgressSnapshot,
     Region, TimeRange, write_usage_jsonl,
@@ -72,7 +71,7 @@ pub fn fetch_to_file(
         tokio::select! {
             biased;
             signal = interrupted() => Err(signal),
-            result = write_usage_jsonl(&key, &config, &progress, target.fetch_path(), &mask_full_keys) => Ok(result),
+            result = write_usage_jsonl(&key, &config, &progress, target.fetch_path()) => Ok(result),
         }
     });
     progress.finish();

@@ -7,6 +7,7 @@ mod capture_snippet;
 mod cli;
 mod faults;
 mod fetch;
+mod flags;
 mod forecast;
 mod identity;
 mod leaks;

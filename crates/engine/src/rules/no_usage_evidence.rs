@@ -18,7 +18,7 @@ pub(super) const RULE: Rule = Rule {
         unnoticed.",
     remediation: "IT Glue's API Keys page shows no last use: record it in the inventory you \
         keep (a Last Used column, from the integration's own logs), or give activity-log \
-        evidence with --usage covering at least idle.warn_after_days (a longer export, or \
+        evidence (usage files) covering at least idle.warn_after_days (a longer export, or \
         several fetches over time), and bind the key's events in the policy ([[bind]]), so that \
         keyaudit can judge whether the key is idle.",
     compliance: &[control(CIS, "5.1")],

@@ -295,3 +295,45 @@ fn the_every_mistake_policy_reports_errors_of_every_kind() {
     let syntax = check("[idle]\nwarn_after_days = = 4\n").unwrap_err();
     assert!(syntax.errors.iter().all(|e| e.kind == Syntax), "{syntax}");
 }
+
+#[test]
+fn keys_back_to_back_or_broken_are_redacted_with_the_lines_kept() {
+    let (head, tail) = SECRET.split_at(8);
+    // Back to back (the first secret stops before the second key), broken
+    // by a zero-width space, and broken over two lines of a string.
+    let reason = format!(
+        "ITG.0123456789abcdef0123456789abcdef.abcdefghITG.fedcba9876543210fedcba9876543210.{SECRET} \
+         ITG.1111111111111111\u{200B}1111111111111111.{SECRET} \
+         ITG.22222222222222222222222222222222.{head}\n{tail}"
+    );
+    let text =
+        format!("[[password_access.allow]]\nkey = \"halo\"\nreason = \"\"\"{reason}\"\"\"\n");
+    let policy = check(&text).unwrap();
+    let shown = format!("{policy:?}");
+    assert!(!shown.contains(head) && !shown.contains(tail), "{shown}");
+    let mut fingerprints: Vec<&str> = policy
+        .exposures()
+        .iter()
+        .map(|e| e.fingerprint.as_str())
+        .collect();
+    fingerprints.sort_unstable();
+    assert_eq!(
+        fingerprints,
+        [
+            "ITG.0123456789abcdef0123456789abcdef",
+            "ITG.11111111111111111111111111111111",
+            "ITG.22222222222222222222222222222222",
+            "ITG.fedcba9876543210fedcba9876543210",
+        ]
+    );
+    // A mistake after the key broken over lines keeps its line number.
+    let errors = check(&format!("{text}[idle]\nwarn_days = 3\n")).unwrap_err();
+    assert_eq!(errors.errors.len(), 1, "{errors}");
+    assert!(
+        errors
+            .to_string()
+            .starts_with(&format!("{FILE}:6:1: unknown key `warn_days`")),
+        "{errors}"
+    );
+    assert!(!format!("{errors} {errors:?}").contains(tail), "{errors}");
+}

@@ -4,11 +4,12 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use keyaudit_model::key_shape;
 use keyaudit_model::{KeyFingerprint, KeyState, LastUse, SourceLocation};
 use regex::Regex;
 
+use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::{IngestError, redact};
 
 /// What a Password Access cell may hold.
 pub(crate) const PASSWORD_ACCESS_EXPECTED: &str = "true, yes, y, 1, x, ✓, ✔, ☑, checked, on or enabled \
@@ -145,10 +146,6 @@ pub(crate) fn state(text: &str, loc: &SourceLocation) -> Result<KeyState, Ingest
 
 /// Parses a key cell (already redacted): masked key, bare fingerprint or empty.
 pub(crate) fn key(text: &str, loc: &SourceLocation) -> Result<Option<KeyFingerprint>, IngestError> {
-    static MASKED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^((?i:ITG)\.[0-9A-Fa-f]{32})\.[*…]+$")
-            .expect("the masked-key pattern is valid")
-    });
     let value = text.trim();
     if value.is_empty() {
         return Ok(None);
@@ -156,14 +153,10 @@ pub(crate) fn key(text: &str, loc: &SourceLocation) -> Result<Option<KeyFingerpr
     if let Some(fp) = KeyFingerprint::parse(value) {
         return Ok(Some(fp));
     }
-    if let Some(fp) = MASKED
-        .captures(value)
-        .and_then(|caps| caps.get(1))
-        .and_then(|m| KeyFingerprint::parse(m.as_str()))
-    {
+    if let Some(fp) = KeyFingerprint::parse_masked(value) {
         return Ok(Some(fp));
     }
-    let found = if redact::may_hold_secret(value) {
+    let found = if key_shape::may_hold_secret(value) {
         format!(
             "a value of {} characters (not shown: it may hold a secret)",
             value.chars().count()

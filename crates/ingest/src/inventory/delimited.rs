@@ -7,8 +7,8 @@ use super::{Collector, ParsedInventory};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::limits::{CsvRows, check_columns, is_csv_row_too_long, row_too_long};
-use crate::redact::redact_secrets;
 use crate::tabular::detect_delimiter;
+use keyaudit_model::key_shape::redact_secrets;
 
 /// Parses delimited text (already decoded).
 pub(crate) fn parse(source: &str, text: &str) -> Result<ParsedInventory, IngestError> {

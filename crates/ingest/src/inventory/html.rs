@@ -30,8 +30,8 @@ use super::{Collector, ParsedInventory};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::limits::{MAX_HTML_DEPTH, check_columns, too_deep};
-use crate::redact::{find_secrets, is_secret_char, redact_secrets};
 use crate::tabular::quoted_list;
+use keyaudit_model::key_shape::{find_secrets, is_secret_char, redact_secrets};
 
 mod depth;
 

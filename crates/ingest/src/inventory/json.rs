@@ -15,14 +15,11 @@ use super::columns::Field;
 use super::{Cell, Collector, FieldCell, ParsedInventory, Row};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::{find_secrets, is_secret_char, redact_secrets};
 use crate::tabular::{normalise, quoted_list};
+use keyaudit_model::key_shape::{find_secrets, is_secret_char, redact_secrets};
 
 /// Follows each masked key that replaced a secret in the raw text.
 const MARK: char = '\u{E000}';
-
-/// Length of `ITG.<32 hex>.*****`.
-const MASKED_LEN: usize = 42;
 
 /// What a JSON inventory should look like.
 const SHAPE: &str = "a JSON array of key objects, or an object {\"keys\": [...]}";
@@ -256,10 +253,7 @@ fn clean_string(
             continue;
         }
         after_mark = true;
-        let fingerprint = i
-            .checked_sub(MASKED_LEN)
-            .and_then(|start| s.get(start..start + KeyFingerprint::LEN))
-            .and_then(KeyFingerprint::parse);
+        let fingerprint = KeyFingerprint::masked_before(s, i);
         if let (Some(fp), Some(location)) = (fingerprint, location) {
             collector.exposure(fp, location.clone());
         }

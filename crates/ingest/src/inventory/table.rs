@@ -10,8 +10,8 @@ use super::columns::Field;
 use super::{Cell, Collector, FieldCell, Row};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::redact_secrets;
 use crate::tabular::{normalise, quoted_list};
+use keyaudit_model::key_shape::redact_secrets;
 
 /// The header row: column labels and which column gives which field.
 struct Header {

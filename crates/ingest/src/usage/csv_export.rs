@@ -11,17 +11,17 @@
 use std::borrow::Cow;
 use std::io::BufRead;
 
+use keyaudit_model::key_shape::{may_hold_key, redact_secrets};
 use keyaudit_model::{SourceLocation, UsageEvent};
 
 use super::detect::{self, Start};
 use super::jsonapi::shown;
 use super::rows::{CsvSource, Ended, Record, Row, RowSource, Stopped};
 use super::time::{TIME_FORMS, trim};
-use super::{Sink, may_hold_key, not_utf8};
+use super::{Sink, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::limits::check_columns;
-use crate::redact::redact_secrets;
 use crate::tabular::{normalise, quoted_list};
 
 /// A field of an event that a column gives.
@@ -404,13 +404,10 @@ impl<'s> Table<'s> {
             }
             Some(text) => sink
                 .parse_time(&text)
-                .ok_or_else(|| IngestError::InvalidValue {
+                .ok_or_else(|| IngestError::InvalidEventTime {
                     location: place.location().with_column(header.label(header.time)),
                     value: shown(&text),
-                    expected: format!(
-                        "{TIME_FORMS} (times without an offset are read in {}; set --timezone)",
-                        sink.zone.name()
-                    ),
+                    zone: sink.zone.name().to_string(),
                 })?,
         };
         let field = |c: Column| cells.get(header.columns[c.index()]);

@@ -23,8 +23,8 @@ use super::time::TIME_FORMS;
 use super::{Sink, json_message};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
-use crate::redact::redact_secrets;
 use crate::tabular::quoted_list;
+use keyaudit_model::key_shape::redact_secrets;
 
 /// What a JSON usage file should look like.
 pub(crate) const SHAPE: &str = "a JSON:API document {\"data\": [log resources]} (a saved GET /logs \

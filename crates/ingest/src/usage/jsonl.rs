@@ -11,19 +11,17 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
-use keyaudit_model::{KeyFingerprint, SourceLocation, UsageEvent};
+use keyaudit_model::{HeaderExposure, KeyFingerprint, SourceLocation, USAGE_SCHEMA, UsageEvent};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::jsonapi::{RESOURCE_SHAPE, RawHeader, Resource, emit_resource, shown};
 use super::time::parse_rfc3339;
-use super::{Sink, json_message, may_hold_key, not_utf8};
+use super::{Sink, json_message, not_utf8};
 use crate::IngestError;
-use crate::redact::redact_secrets;
+use keyaudit_model::key_shape::{may_hold_key, redact_secrets};
 
-/// The schema this version reads.
-pub(crate) const SCHEMA: &str = "keyaudit.usage/v1";
-
-/// A validated header.
+/// What the read keeps of a validated [`UsageHeader`](keyaudit_model::UsageHeader).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Header {
     /// The window the fetch covered.
@@ -42,7 +40,9 @@ fn shown_value(value: &Value) -> String {
     }
 }
 
-/// Validates the header fields.
+/// Validates the fields of a [`UsageHeader`](keyaudit_model::UsageHeader) one by one, so that a
+/// mistake is reported with its field; `source` and `base_url` are not
+/// needed for a read and not checked.
 pub(crate) fn header(source: &str, raw: &RawHeader) -> Result<Header, IngestError> {
     let at = |column: &str| SourceLocation::row(source, raw.line).with_column(column);
     let invalid = |column: &str, value: &Value, expected: &str| IngestError::InvalidValue {
@@ -55,12 +55,14 @@ pub(crate) fn header(source: &str, raw: &RawHeader) -> Result<Header, IngestErro
         what: column.to_string(),
         expected: expected.to_string(),
     };
-    if raw.schema.as_str() != Some(SCHEMA) {
+    if raw.schema.as_str() != Some(USAGE_SCHEMA) {
         return Err(invalid(
             "schema",
             &raw.schema,
-            "keyaudit.usage/v1 (the header keyaudit fetch-usage writes; \
-             this version of keyaudit reads no other)",
+            &format!(
+                "{USAGE_SCHEMA} (the header keyaudit fetch-usage writes; \
+                 this version of keyaudit reads no other)"
+            ),
         ));
     }
     const WINDOW: &str = "{\"start\": \"2024-03-01T00:00:00Z\", \"end\": \"2024-03-31T00:00:00Z\"} \
@@ -129,28 +131,16 @@ pub(crate) fn header_exposures(
     let list = value.as_array().ok_or_else(invalid)?;
     list.iter()
         .map(|entry| {
-            let fingerprint = entry
-                .get("fingerprint")
-                .and_then(Value::as_str)
-                .and_then(KeyFingerprint::parse);
-            let line = entry
-                .get("line")
-                .and_then(Value::as_u64)
-                .and_then(|line| usize::try_from(line).ok())
-                .filter(|&line| line > raw.end_line);
-            let field = match entry.get("field") {
-                None | Some(Value::Null) => Some(None),
-                Some(Value::String(field)) => Some(Some(field.as_str())),
-                Some(_) => None,
-            };
-            let (Some(fingerprint), Some(line), Some(field)) = (fingerprint, line, field) else {
-                return Err(invalid());
-            };
+            let exposure = HeaderExposure::deserialize(entry).map_err(|_| invalid())?;
+            let line = usize::try_from(exposure.line)
+                .ok()
+                .filter(|&line| line > raw.end_line)
+                .ok_or_else(invalid)?;
             let mut location = SourceLocation::row(source, line);
-            if let Some(field) = field {
+            if let Some(field) = &exposure.field {
                 location = location.with_column(field);
             }
-            Ok((fingerprint, location))
+            Ok((exposure.fingerprint, location))
         })
         .collect()
 }

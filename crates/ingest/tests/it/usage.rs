@@ -343,7 +343,7 @@ fn incomplete_fetch_is_refused_unless_partial_is_allowed() {
     assert_eq!(
         m,
         "fetch.jsonl:1, column \"complete\": found `false`: the header says the fetch was incomplete; \
-         expected a complete fetch — re-run fetch-usage or pass --allow-partial \
+         expected a complete fetch — re-run fetch-usage or pass allow-partial option \
          (the report then says the evidence is partial)"
     );
     let (read, events) = read_with("fetch.jsonl", text.as_bytes(), &partial()).unwrap();
@@ -364,7 +364,7 @@ fn count_mismatch() {
     assert_eq!(
         m,
         "fetch.jsonl: header says 12000 events, file holds 3; the fetch was incomplete \
-         — re-run fetch-usage or pass --allow-partial"
+         — re-run fetch-usage or pass allow-partial option"
     );
     let (read, events) = read_with("fetch.jsonl", text.as_bytes(), &partial()).unwrap();
     assert_eq!(events.len(), 3);
@@ -389,7 +389,7 @@ fn truncated_jsonl() {
         ),
         "{m}"
     );
-    assert!(m.contains("--allow-partial"), "{m}");
+    assert!(m.contains("pass allow-partial option to read"), "{m}");
     let (read, events) = read_with("fetch.jsonl", text.as_bytes(), &partial()).unwrap();
     assert_eq!(events.len(), 1);
     assert!(!read.source.complete);
@@ -481,7 +481,7 @@ fn bad_timestamps_name_their_place() {
         ),
         "{m}"
     );
-    assert!(m.contains("read in UTC; set --timezone"), "{m}");
+    assert!(m.contains("read in UTC; set time-zone option)"), "{m}");
     let m = error("export.csv", b"Date,User\n\n ,Halo\n");
     assert!(
         m.starts_with("export.csv:2, column \"Date\": found no time (the cell is empty)"),

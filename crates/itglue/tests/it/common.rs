@@ -1,6 +1,5 @@
 //! Helpers shared by the itglue tests.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -10,11 +9,6 @@ use keyaudit_itglue::fake::FakeItGlue;
 use keyaudit_itglue::{FetchConfig, TimeRange, UsageHeader};
 
 pub const KEY: &str = "ITG.0123456789abcdef0123456789abcdef.K3y-s3cr3t";
-
-/// A [`keyaudit_itglue::Redact`] that finds nothing.
-pub fn keep(text: &str) -> (Cow<'_, str>, Vec<String>) {
-    (Cow::Borrowed(text), Vec::new())
-}
 
 /// A fixed "now" for a test: the current time in whole seconds.
 pub fn now() -> DateTime<Utc> {

@@ -28,7 +28,7 @@ async fn fetch_to_file(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    let result = write_usage_jsonl(&key(), config, &NoProgress, &path, &crate::common::keep)
+    let result = write_usage_jsonl(&key(), config, &NoProgress, &path)
         .await
         .map(|(report, _)| report);
     let _ = server;
@@ -304,7 +304,7 @@ async fn a_dead_server_fails_after_retries_with_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
     std::fs::write(&path, "previous run\n").unwrap();
-    let error = write_usage_jsonl(&key(), &config, &NoProgress, &path, &crate::common::keep)
+    let error = write_usage_jsonl(&key(), &config, &NoProgress, &path)
         .await
         .unwrap_err();
     assert!(
@@ -619,15 +619,8 @@ async fn full_keys_in_records_are_masked_and_listed_in_the_header() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    fn mask(text: &str) -> (std::borrow::Cow<'_, str>, Vec<String>) {
-        if !text.contains(LEAKED) {
-            return (std::borrow::Cow::Borrowed(text), Vec::new());
-        }
-        let fingerprint = "ITG.fedcba9876543210fedcba9876543210".to_string();
-        (text.replace(LEAKED, MASKED).into(), vec![fingerprint])
-    }
     let (report, exposures) =
-        write_usage_jsonl(&key(), &config(&server, window), &NoProgress, &path, &mask)
+        write_usage_jsonl(&key(), &config(&server, window), &NoProgress, &path)
             .await
             .unwrap();
     assert_eq!(report.events, 300);
@@ -640,7 +633,10 @@ async fn full_keys_in_records_are_masked_and_listed_in_the_header() {
     assert_eq!(
         exposures,
         [HeaderExposure {
-            fingerprint: "ITG.fedcba9876543210fedcba9876543210".into(),
+            fingerprint: keyaudit_model::KeyFingerprint::parse(
+                "ITG.fedcba9876543210fedcba9876543210"
+            )
+            .unwrap(),
             line,
             field: Some("user-agent".into()),
         }]

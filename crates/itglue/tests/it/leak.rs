@@ -71,15 +71,9 @@ async fn the_key_never_leaks() {
     texts.push(("FetchConfig Debug".into(), format!("{fetch_config:?}")));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("usage.jsonl");
-    let (report, _) = write_usage_jsonl(
-        &key,
-        &fetch_config,
-        &NoProgress,
-        &path,
-        &crate::common::keep,
-    )
-    .await
-    .unwrap();
+    let (report, _) = write_usage_jsonl(&key, &fetch_config, &NoProgress, &path)
+        .await
+        .unwrap();
     assert_eq!(report.events, 7_000);
     assert_eq!(report.retries, 6);
     texts.push(("FetchReport Debug".into(), format!("{report:?}")));
@@ -137,7 +131,7 @@ async fn the_key_never_leaks() {
             FetchError::Network { .. } => "network",
             FetchError::InvalidKey { .. } => "invalid-key",
             FetchError::MissingKey { .. } => "missing-key",
-            FetchError::InvalidBaseUrl { .. } => "base-url",
+            FetchError::InvalidBaseUrl { .. } | FetchError::BaseUrlCredentials { .. } => "base-url",
             _ => "other",
         })
         .collect();
@@ -185,13 +179,7 @@ async fn the_key_never_leaks() {
 
 async fn fetch_error(key: &ApiKey, config: keyaudit_itglue::FetchConfig) -> FetchError {
     let dir = tempfile::tempdir().unwrap();
-    write_usage_jsonl(
-        key,
-        &config,
-        &NoProgress,
-        &dir.path().join("u.jsonl"),
-        &crate::common::keep,
-    )
-    .await
-    .unwrap_err()
+    write_usage_jsonl(key, &config, &NoProgress, &dir.path().join("u.jsonl"))
+        .await
+        .unwrap_err()
 }
