@@ -50,6 +50,7 @@
 
 mod attribution;
 mod audit;
+pub mod compare;
 mod compliance;
 mod error;
 mod forecast;

@@ -16,11 +16,14 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod catalogue;
+mod diff;
 mod digest;
 mod display;
 mod finding;
 mod fingerprint;
 mod forecast;
+mod history;
 mod identity;
 mod inventory;
 mod report;
@@ -28,15 +31,18 @@ mod severity;
 mod suggest;
 mod usage;
 
+pub use catalogue::{Catalogue, RuleEntry, Scope};
+pub use diff::{Change, DIFF_SCHEMA, DiffSide, DiffSummary, FindingDiff, FindingState, ReportDiff};
 pub use digest::{ContentDigest, ContentHasher};
 pub use display::{
-    display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
+    as_of_text, display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
 };
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use fingerprint::KeyFingerprint;
 pub use forecast::{ForecastBasis, ForecastEntry, REVOCATION_NOTICE_DAYS};
+pub use history::{HISTORY_SCHEMA, History, HistoryNote, HistoryRun};
 pub use identity::{KeyIdentity, KeyName};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,

@@ -1,7 +1,10 @@
-//! Renderers of keyaudit's [`AuditReport`]: a terminal table, CSV, JSON,
-//! Markdown, a self-contained HTML page and OCSF Detection Findings; the
-//! comparison of two reports ([`mod@diff`]) and the trend over many
-//! ([`history`]).
+//! Renderers of keyaudit's documents, and nothing else: the [`AuditReport`]
+//! as a terminal table, CSV, JSON, Markdown, a self-contained HTML page and
+//! OCSF Detection Findings; the diff of two reports, the history of many and
+//! the rule catalogue (computed by `keyaudit_engine`, typed in
+//! `keyaudit_model`) as a table, JSON, Markdown and (history) HTML. Each
+//! format is a module (`table`, `markdown`, `html`, …) with one submodule per
+//! document besides the report (`table::diff`, `markdown::history`, …).
 //!
 //! Every renderer is pure: it reads a `&AuditReport` and writes to an
 //! [`std::io::Write`]; it never reads the clock, the environment or the
@@ -95,8 +98,6 @@ use keyaudit_model::AuditReport;
 
 pub mod bindings;
 pub mod csv;
-pub mod diff;
-pub mod history;
 pub mod html;
 pub mod ics;
 pub mod json;

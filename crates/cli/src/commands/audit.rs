@@ -176,7 +176,7 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
     if let Some(path) = &request.baseline {
         let shown = path.display().to_string();
         let (baseline, digest) = saved_report::load_with_digest(path)?;
-        keyaudit_report::diff::annotate(&mut report, &baseline, &shown);
+        keyaudit_engine::compare::annotate(&mut report, &baseline, &shown);
         report.inputs.push(InputFile::new(
             InputKind::Baseline,
             shown,

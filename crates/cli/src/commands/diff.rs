@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use keyaudit_report::RenderOptions;
-use keyaudit_report::diff::{diff, render_json, render_markdown, render_table};
+use keyaudit_engine::compare::diff;
+use keyaudit_report::{RenderOptions, json, markdown, table};
 
 use crate::cli::{CatalogueFormat, DiffArgs};
 use crate::commands::audit::use_color;
@@ -36,9 +36,9 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
         bom: false,
     };
     output.write(|out| match format {
-        CatalogueFormat::Table => render_table(&changes, &options, out),
-        CatalogueFormat::Json => render_json(&changes, out),
-        CatalogueFormat::Markdown => render_markdown(&changes, out),
+        CatalogueFormat::Table => table::diff::render(&changes, &options, out),
+        CatalogueFormat::Json => json::render(&changes, out),
+        CatalogueFormat::Markdown => markdown::diff::render(&changes, out),
     })?;
     Ok(exit::diff_exit_code(&changes, args.fail_on))
 }

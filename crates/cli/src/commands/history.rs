@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use keyaudit_report::RenderOptions;
-use keyaudit_report::history::{history, render_html, render_json, render_markdown, render_table};
+use keyaudit_engine::compare::history;
+use keyaudit_model::HistoryNote;
+use keyaudit_report::{RenderOptions, html, json, markdown, table};
 
 use crate::cli::{ColorArg, HistoryArgs, HistoryFormat};
 use crate::commands::audit::use_color;
@@ -33,7 +34,10 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         let name = path.display().to_string();
         match saved_report::load(&path) {
             Ok(report) => reports.push((name, report)),
-            Err(err) => notes.push(format!("ignored {name}: {err:#}")),
+            Err(err) => notes.push(HistoryNote::Skipped {
+                path: name,
+                reason: format!("{err:#}"),
+            }),
         }
     }
     let mut trend = history(reports);
@@ -54,10 +58,10 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         bom: false,
     };
     output.write(|out| match format {
-        HistoryFormat::Table => render_table(&trend, &options, out),
-        HistoryFormat::Json => render_json(&trend, out),
-        HistoryFormat::Markdown => render_markdown(&trend, out),
-        HistoryFormat::Html => render_html(&trend, out),
+        HistoryFormat::Table => table::history::render(&trend, &options, out),
+        HistoryFormat::Json => json::render(&trend, out),
+        HistoryFormat::Markdown => markdown::history::render(&trend, out),
+        HistoryFormat::Html => html::history::render(&trend, out),
     })?;
     Ok(ExitCode::SUCCESS)
 }
