@@ -10,16 +10,16 @@ use keyaudit_engine::{AuditInput, ValidPolicy, audit};
 use keyaudit_model::{
     AuditOptions, AuditReport, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
 };
-use keyaudit_report::{Format, RenderOptions, View, render};
+use keyaudit_report::{Format, REPORT_FORMATS, RenderOptions, ReportView, View};
 
-use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, FormatArg, ViewArg};
+use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, ViewArg, chosen_format};
 use crate::output::Output;
 use crate::{demo, exit, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let output = Output::prepare(args.output.as_deref(), inputs(&args))?;
-    let format = choose_format(args.format, args.output.as_deref());
+    let format = chosen_format(args.format, args.output.as_deref(), REPORT_FORMATS);
     if args.bom && format != Format::Csv {
         bail!("--bom applies to CSV only (--format csv), not to --format {format}");
     }
@@ -60,7 +60,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         color: use_color(args.color, to_terminal),
         bom: args.bom,
     };
-    output.write(|out| render(&report, format, view, &options, out))?;
+    output.write_document(
+        &ReportView {
+            report: &report,
+            view,
+        },
+        format,
+        &options,
+    )?;
     let default_gate = if args.demo {
         FailOn::Never
     } else {
@@ -225,29 +232,6 @@ fn load_policy(path: Option<&Path>) -> Result<ValidPolicy> {
     match path {
         Some(path) => policy_file::load(path),
         None => Ok(ValidPolicy::default()),
-    }
-}
-
-fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
-    let format = format.or_else(|| {
-        let ext = output?.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(FormatArg::Csv),
-            "json" => Some(FormatArg::Json),
-            "md" | "markdown" => Some(FormatArg::Markdown),
-            "html" | "htm" => Some(FormatArg::Html),
-            "ics" => Some(FormatArg::Ics),
-            _ => None,
-        }
-    });
-    match format.unwrap_or(FormatArg::Table) {
-        FormatArg::Table => Format::Table,
-        FormatArg::Csv => Format::Csv,
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Html => Format::Html,
-        FormatArg::Ocsf => Format::Ocsf,
-        FormatArg::Ics => Format::Ics,
     }
 }
 

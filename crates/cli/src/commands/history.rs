@@ -2,15 +2,14 @@
 
 use std::fs;
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use keyaudit_engine::compare::history;
 use keyaudit_model::HistoryNote;
-use keyaudit_report::{RenderOptions, html, json, markdown, table};
+use keyaudit_report::{Format, HISTORY_FORMATS, RenderOptions};
 
-use crate::cli::{ColorArg, HistoryArgs, HistoryFormat};
+use crate::cli::{ColorArg, HistoryArgs, chosen_format};
 use crate::commands::audit::use_color;
 use crate::output::Output;
 use crate::saved_report;
@@ -43,12 +42,9 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
     let mut trend = history(reports);
     trend.notes.splice(0..0, notes);
 
-    let format = args
-        .format
-        .or_else(|| format_of(args.output.as_deref()?))
-        .unwrap_or(HistoryFormat::Table);
+    let format = chosen_format(args.format, args.output.as_deref(), HISTORY_FORMATS);
     let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
-    if !(format == HistoryFormat::Table && to_terminal) {
+    if !(format == Format::Table && to_terminal) {
         for note in &trend.notes {
             eprintln!("note: {note}");
         }
@@ -57,20 +53,6 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         color: use_color(ColorArg::Auto, to_terminal),
         bom: false,
     };
-    output.write(|out| match format {
-        HistoryFormat::Table => table::history::render(&trend, &options, out),
-        HistoryFormat::Json => json::render(&trend, out),
-        HistoryFormat::Markdown => markdown::history::render(&trend, out),
-        HistoryFormat::Html => html::history::render(&trend, out),
-    })?;
+    output.write_document(&trend, format, &options)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn format_of(path: &Path) -> Option<HistoryFormat> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "json" => Some(HistoryFormat::Json),
-        "md" | "markdown" => Some(HistoryFormat::Markdown),
-        "html" | "htm" => Some(HistoryFormat::Html),
-        _ => None,
-    }
 }

@@ -9,7 +9,7 @@ use keyaudit_model::{
     History, HistoryNote, KeyRef, Mute, PolicyInfo, ReportDiff, Severity, Summary, Thresholds,
 };
 use keyaudit_report::{
-    Format, RenderOptions, View, csv, html, json, markdown, ocsf, render, table,
+    Document, Format, RenderOptions, ReportView, View, csv, html, json, markdown, ocsf, table,
 };
 
 const FIXTURE: &str = include_str!("../fixtures/report.json");
@@ -29,7 +29,9 @@ fn fixture() -> AuditReport {
 
 fn rendered(report: &AuditReport, format: Format, view: View, options: &RenderOptions) -> String {
     let mut out = Vec::new();
-    render(report, format, view, options, &mut out).expect("rendering to a Vec cannot fail");
+    ReportView { report, view }
+        .render(format, options, &mut out)
+        .expect("rendering to a Vec cannot fail");
     String::from_utf8(out).expect("renderers write UTF-8")
 }
 
@@ -1922,39 +1924,25 @@ fn history_notes_shared_times_and_other_accounts() {
     assert_eq!(value["notes"][1], notes[1].as_str());
     // The last run lost the northwind key's finding: resolved.
     assert_eq!(history.runs[3].resolved, Some(1));
-    let table = render_history(&history, HistoryFormat::Table);
+    let table = render_history(&history, Format::Table);
     assert!(table.contains("Note: reports/acme-only.json covers accounts acme,"));
-    let md = render_history(&history, HistoryFormat::Markdown);
+    let md = render_history(&history, Format::Markdown);
     assert!(md.contains("## Notes\n\n- reports/acme-2026-09.json and"));
-    let page = render_history(&history, HistoryFormat::Html);
+    let page = render_history(&history, Format::Html);
     assert!(page.contains("<a href=\"#notes\">Notes</a>"));
     assert!(page.contains("<h2>Notes (2)</h2>"));
 }
 
-#[derive(Debug, Clone, Copy)]
-enum HistoryFormat {
-    Table,
-    Json,
-    Markdown,
-    Html,
-}
-
-fn render_history(history: &History, format: HistoryFormat) -> String {
+fn render_history(history: &History, format: Format) -> String {
     let mut out = Vec::new();
-    match format {
-        HistoryFormat::Table => table::history::render(history, &PLAIN, &mut out),
-        HistoryFormat::Json => json::render(history, &mut out),
-        HistoryFormat::Markdown => markdown::history::render(history, &mut out),
-        HistoryFormat::Html => html::history::render(history, &mut out),
-    }
-    .unwrap();
+    history.render(format, &PLAIN, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
 #[test]
 fn history_table_snapshot() {
     let history = compare::history(monthly_reports());
-    let out = render_history(&history, HistoryFormat::Table);
+    let out = render_history(&history, Format::Table);
     let mut color = Vec::new();
     table::history::render(&history, &COLOR, &mut color).unwrap();
     let color = String::from_utf8(color).unwrap();
@@ -1965,10 +1953,7 @@ fn history_table_snapshot() {
 
 #[test]
 fn history_markdown_snapshot() {
-    let out = render_history(
-        &compare::history(monthly_reports()),
-        HistoryFormat::Markdown,
-    );
+    let out = render_history(&compare::history(monthly_reports()), Format::Markdown);
     let tables = markdown_events(&out)
         .iter()
         .filter(|e| {
@@ -1985,7 +1970,7 @@ fn history_markdown_snapshot() {
 #[test]
 fn history_json_snapshot() {
     let history = compare::history(monthly_reports());
-    let out = render_history(&history, HistoryFormat::Json);
+    let out = render_history(&history, Format::Json);
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["schema"], "keyaudit.history/v1");
     assert!(value["runs"][0]["new"].is_null());
@@ -1995,7 +1980,7 @@ fn history_json_snapshot() {
 
 #[test]
 fn history_html_snapshot() {
-    let out = render_history(&compare::history(monthly_reports()), HistoryFormat::Html);
+    let out = render_history(&compare::history(monthly_reports()), Format::Html);
     assert!(out.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(out.ends_with("</html>\n"));
     assert!(
@@ -2027,7 +2012,7 @@ fn history_html_is_self_contained_and_inert() {
         reason: format!("not a report: {SCRIPT}"),
     });
     for history in [compare::history(monthly_reports()), hostile] {
-        let out = render_history(&history, HistoryFormat::Html);
+        let out = render_history(&history, Format::Html);
         let lower = out.to_ascii_lowercase();
         for banned in [
             "http://",
@@ -2081,7 +2066,7 @@ fn history_html_is_self_contained_and_inert() {
 #[test]
 fn history_of_one_run_or_none() {
     let one = compare::history(vec![("r.json".to_owned(), fixture())]);
-    let page = render_history(&one, HistoryFormat::Html);
+    let page = render_history(&one, Format::Html);
     assert!(!page.contains("<polygon") && !page.contains("<polyline"));
     assert_eq!(
         page.matches("<rect x=\"476.0\"").count(),
@@ -2089,17 +2074,17 @@ fn history_of_one_run_or_none() {
         "one stacked bar"
     );
     assert!(!page.contains("NaN"));
-    let table = render_history(&one, HistoryFormat::Table);
+    let table = render_history(&one, Format::Table);
     assert!(table.contains("Runs:           1 (2026-11-26 to 2026-11-26)"));
 
     let none = compare::history(Vec::new());
-    let table = render_history(&none, HistoryFormat::Table);
+    let table = render_history(&none, Format::Table);
     assert!(table.ends_with("No reports.\n"));
-    assert!(render_history(&none, HistoryFormat::Markdown).contains("No reports."));
-    let page = render_history(&none, HistoryFormat::Html);
+    assert!(render_history(&none, Format::Markdown).contains("No reports."));
+    let page = render_history(&none, Format::Html);
     assert!(page.contains("<p class=\"empty\">No reports.</p>") && !page.contains("<svg"));
     assert_eq!(
-        render_history(&none, HistoryFormat::Json),
+        render_history(&none, Format::Json),
         "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": [],\n  \"notes\": []\n}\n"
     );
 }
@@ -2193,7 +2178,9 @@ fn diff_table_snapshot() {
 #[test]
 fn diff_markdown_snapshot() {
     let mut out = Vec::new();
-    markdown::diff::render(&report_diff(), &mut out).unwrap();
+    report_diff()
+        .render(Format::Markdown, &PLAIN, &mut out)
+        .unwrap();
     let out = String::from_utf8(out).unwrap();
     for event in markdown_events(&out) {
         assert!(
@@ -2213,7 +2200,7 @@ fn diff_markdown_snapshot() {
 fn diff_json_snapshot() {
     let d = report_diff();
     let mut out = Vec::new();
-    json::render(&d, &mut out).unwrap();
+    d.render(Format::Json, &PLAIN, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     let back: ReportDiff = serde_json::from_str(&out).unwrap();
     assert_eq!(back, d);
