@@ -7,7 +7,9 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 use keyaudit_model::Severity;
-use keyaudit_report::{CATALOGUE_FORMATS, DIFF_FORMATS, Format, HISTORY_FORMATS, REPORT_FORMATS};
+use keyaudit_report::{
+    CATALOGUE_FORMATS, DIFF_FORMATS, Format, HISTORY_FORMATS, REPORT_FORMATS, View,
+};
 
 /// The exit codes every command ends with when it cannot finish, after its
 /// own (`concat!` takes it as a literal).
@@ -175,7 +177,7 @@ pub struct HistoryArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
-    #[arg(long, short = 'f', value_parser = FormatParser(HISTORY_FORMATS),
+    #[arg(long, short = 'f', value_parser = formats(HISTORY_FORMATS),
           help = format_help(HISTORY_FORMATS))]
     pub format: Option<Format>,
 
@@ -286,7 +288,7 @@ pub struct CaptureSnippetArgs {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, short = 'f', value_parser = FormatParser(CATALOGUE_FORMATS),
+    #[arg(long, short = 'f', value_parser = formats(CATALOGUE_FORMATS),
           default_value_t = Format::Table)]
     pub format: Format,
 
@@ -306,7 +308,7 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     pub new: PathBuf,
 
-    #[arg(long, short = 'f', value_parser = FormatParser(DIFF_FORMATS),
+    #[arg(long, short = 'f', value_parser = formats(DIFF_FORMATS),
           help = format_help(DIFF_FORMATS))]
     pub format: Option<Format>,
 
@@ -374,15 +376,15 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = FormatParser(REPORT_FORMATS),
+    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = formats(REPORT_FORMATS),
           help = format_help(REPORT_FORMATS))]
     pub format: Option<Format>,
 
     /// What the table and CSV list: findings, one row per key (the credential
     /// report), one row per compliance control (the auditor's evidence sheet),
     /// or the revocation forecast (also a Markdown or HTML document of its own).
-    #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
-    pub view: ViewArg,
+    #[arg(long, value_parser = views(), default_value_t = View::Findings)]
+    pub view: View,
 
     /// Write the report to FILE instead of stdout (`-`). A regular file is
     /// written atomically (a link there is replaced, never written through);
@@ -469,43 +471,61 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// Parses `--format` for a document that supports `.0`: the formats'
-/// names, help and order come from [`Format`], so `--help` and the "possible
-/// values" of an error list exactly those.
+/// Parses a flag whose values are declared by a keyaudit type (a
+/// [`Format`], a [`View`]): names, help and order come from it, so `--help`
+/// and the "possible values" of an error list exactly `values`.
 #[derive(Debug, Clone, Copy)]
-pub struct FormatParser(pub &'static [Format]);
+pub struct Choices<T: 'static> {
+    values: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
+}
 
-impl FormatParser {
-    fn names(&self) -> PossibleValuesParser {
-        PossibleValuesParser::new(self.values())
-    }
-
-    fn values(&self) -> impl Iterator<Item = PossibleValue> + '_ {
-        self.0
-            .iter()
-            .map(|f| PossibleValue::new(f.as_str()).help(f.help()))
+/// The `--format` parser of a document that supports `formats`.
+pub const fn formats(formats: &'static [Format]) -> Choices<Format> {
+    Choices {
+        values: formats,
+        name: Format::as_str,
+        help: Format::help,
     }
 }
 
-impl TypedValueParser for FormatParser {
-    type Value = Format;
+/// The `--view` parser.
+pub const fn views() -> Choices<View> {
+    Choices {
+        values: &View::ALL,
+        name: View::as_str,
+        help: View::help,
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Choices<T> {
+    fn possible(&self) -> impl Iterator<Item = PossibleValue> + '_ {
+        self.values
+            .iter()
+            .map(|v| PossibleValue::new((self.name)(*v)).help((self.help)(*v)))
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> TypedValueParser for Choices<T> {
+    type Value = T;
 
     fn parse_ref(
         &self,
         cmd: &clap::Command,
         arg: Option<&Arg>,
         value: &OsStr,
-    ) -> Result<Format, clap::Error> {
-        let name = self.names().parse_ref(cmd, arg, value)?;
-        self.0
+    ) -> Result<T, clap::Error> {
+        let name = PossibleValuesParser::new(self.possible()).parse_ref(cmd, arg, value)?;
+        self.values
             .iter()
             .copied()
-            .find(|f| f.as_str() == name)
+            .find(|v| (self.name)(*v) == name)
             .ok_or_else(|| clap::Error::new(ErrorKind::InvalidValue).with_cmd(cmd))
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(self.values()))
+        Some(Box::new(self.possible()))
     }
 }
 
@@ -528,19 +548,6 @@ fn format_help(formats: &[Format]) -> String {
 pub fn chosen_format(flag: Option<Format>, output: Option<&Path>, supported: &[Format]) -> Format {
     flag.or_else(|| Format::of_path(output?).filter(|f| supported.contains(f)))
         .unwrap_or_default()
-}
-
-/// `--view` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ViewArg {
-    /// One row per finding.
-    Findings,
-    /// One row per key.
-    Keys,
-    /// One row per compliance control: pass or fail, with the findings' keys.
-    Compliance,
-    /// One row per active or paused key: IT Glue's warning and revocation days.
-    Forecast,
 }
 
 /// `--color` values.
@@ -624,7 +631,7 @@ mod tests {
             format_help(DIFF_FORMATS),
             "Output format. Default: from the --output extension (.json, .md), else table"
         );
-        let names: Vec<String> = FormatParser(HISTORY_FORMATS)
+        let names: Vec<String> = formats(HISTORY_FORMATS)
             .possible_values()
             .into_iter()
             .flatten()
@@ -649,6 +656,12 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("[possible values: table, csv, json, markdown, html, ocsf, ics]"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["keyaudit", "audit", "--view", "rows"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: findings, keys, compliance, forecast]"),
             "{err}"
         );
     }

@@ -146,6 +146,20 @@ impl View {
             View::Forecast => "forecast",
         }
     }
+
+    /// One line that says what the view lists, for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            View::Findings => "One row per finding",
+            View::Keys => "One row per key",
+            View::Compliance => {
+                "One row per compliance control: pass or fail, with the findings' keys"
+            }
+            View::Forecast => {
+                "One row per active or paused key: IT Glue's warning and revocation days"
+            }
+        }
+    }
 }
 
 impl fmt::Display for View {

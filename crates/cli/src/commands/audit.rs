@@ -10,9 +10,9 @@ use keyaudit_engine::{AuditInput, ValidPolicy, audit};
 use keyaudit_model::{
     AuditOptions, AuditReport, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
 };
-use keyaudit_report::{Format, REPORT_FORMATS, RenderOptions, ReportView, View};
+use keyaudit_report::{Format, REPORT_FORMATS, RenderOptions, ReportView};
 
-use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, ViewArg, chosen_format};
+use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, chosen_format};
 use crate::output::Output;
 use crate::{demo, exit, policy_file, saved_report, usage};
 
@@ -49,12 +49,6 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         }
     }
 
-    let view = match args.view {
-        ViewArg::Findings => View::Findings,
-        ViewArg::Keys => View::Keys,
-        ViewArg::Compliance => View::Compliance,
-        ViewArg::Forecast => View::Forecast,
-    };
     let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
@@ -63,7 +57,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
     output.write_document(
         &ReportView {
             report: &report,
-            view,
+            view: args.view,
         },
         format,
         &options,
