@@ -32,6 +32,13 @@
 //! - [`bindings`]: `[[bind]]` entries suggested for unattributed activity,
 //!   as TOML with their evidence in comments (`suggest-bindings`).
 //!
+//! Adding a format takes a renderer module (`src/<format>.rs`, with a
+//! submodule per document it applies to), a [`Format`] variant with its
+//! name, extensions and help (`src/format.rs`), and in `src/document.rs` one
+//! match arm in each [`Document`] that writes it, with the format added to
+//! that document's list ([`REPORT_FORMATS`], …). The command line picks it
+//! up from there.
+//!
 //! Every renderer is pure: it never reads the clock, the environment or the
 //! terminal, so the same document always gives byte-identical output. The
 //! caller (the CLI) decides whether the table is coloured (`NO_COLOR`,
