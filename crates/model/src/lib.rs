@@ -3,7 +3,11 @@
 //!
 //! The serde form of [`AuditReport`] *is* keyaudit's JSON contract
 //! (`"schema": "keyaudit.report/v1"`): field names are pinned with serde
-//! attributes and every renderer is a view of this one structure.
+//! attributes and every renderer is a view of this one structure. The other
+//! documents keyaudit writes are typed here too: the diff of two reports
+//! ([`ReportDiff`], `keyaudit.diff/v1`), the history of many ([`History`],
+//! `keyaudit.history/v1`) and the rule catalogue ([`Catalogue`]); the engine
+//! computes them and the report crate renders them.
 //!
 //! ```
 //! use keyaudit_model::{KeyFingerprint, Severity};
