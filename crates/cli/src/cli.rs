@@ -1,9 +1,15 @@
 //! Command-line definitions (clap).
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
+use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 use keyaudit_model::Severity;
+use keyaudit_report::{
+    CATALOGUE_FORMATS, DIFF_FORMATS, Format, HISTORY_FORMATS, REPORT_FORMATS, View,
+};
 
 /// The exit codes every command ends with when it cannot finish, after its
 /// own (`concat!` takes it as a literal).
@@ -171,26 +177,13 @@ pub struct HistoryArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 
-    /// Output format. Default: from the --output extension (.json, .md, .html), else table.
-    #[arg(long, short = 'f', value_enum)]
-    pub format: Option<HistoryFormat>,
+    #[arg(long, short = 'f', value_parser = formats(HISTORY_FORMATS),
+          help = format_help(HISTORY_FORMATS))]
+    pub format: Option<Format>,
 
     /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-}
-
-/// Formats of `keyaudit history`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
-    /// Terminal table.
-    Table,
-    /// JSON.
-    Json,
-    /// Markdown.
-    Markdown,
-    /// A self-contained HTML page with a trend chart.
-    Html,
 }
 
 /// Arguments of `keyaudit fetch-usage`.
@@ -295,23 +288,13 @@ pub struct CaptureSnippetArgs {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = CatalogueFormat::Table)]
-    pub format: CatalogueFormat,
+    #[arg(long, short = 'f', value_parser = formats(CATALOGUE_FORMATS),
+          default_value_t = Format::Table)]
+    pub format: Format,
 
     /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-}
-
-/// Formats of `keyaudit rules` and `keyaudit diff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CatalogueFormat {
-    /// Terminal table.
-    Table,
-    /// JSON.
-    Json,
-    /// Markdown.
-    Markdown,
 }
 
 /// Arguments of `keyaudit diff`.
@@ -325,9 +308,9 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     pub new: PathBuf,
 
-    /// Output format. Default: from the --output extension (.json, .md), else table.
-    #[arg(long, short = 'f', value_enum)]
-    pub format: Option<CatalogueFormat>,
+    #[arg(long, short = 'f', value_parser = formats(DIFF_FORMATS),
+          help = format_help(DIFF_FORMATS))]
+    pub format: Option<Format>,
 
     /// Write to FILE instead of stdout (`-`); see `--output` in `keyaudit audit --help`.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -393,15 +376,15 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// Output format. Default: from the --output extension (.csv, .json, .md, .html, .ics), else table.
-    #[arg(long, short = 'f', value_enum, value_name = "FORMAT")]
-    pub format: Option<FormatArg>,
+    #[arg(long, short = 'f', value_name = "FORMAT", value_parser = formats(REPORT_FORMATS),
+          help = format_help(REPORT_FORMATS))]
+    pub format: Option<Format>,
 
     /// What the table and CSV list: findings, one row per key (the credential
     /// report), one row per compliance control (the auditor's evidence sheet),
     /// or the revocation forecast (also a Markdown or HTML document of its own).
-    #[arg(long, value_enum, default_value_t = ViewArg::Findings)]
-    pub view: ViewArg,
+    #[arg(long, value_parser = views(), default_value_t = View::Findings)]
+    pub view: View,
 
     /// Write the report to FILE instead of stdout (`-`). A regular file is
     /// written atomically (a link there is replaced, never written through);
@@ -488,36 +471,83 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// `--format` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Terminal table.
-    Table,
-    /// Comma-separated values, safe to open in a spreadsheet.
-    Csv,
-    /// The full report (keyaudit.report/v1).
-    Json,
-    /// Markdown for wikis, tickets and pull requests.
-    Markdown,
-    /// One self-contained HTML page (no scripts, no external resources), printable to PDF.
-    Html,
-    /// OCSF Detection Findings (class 2004) as a JSON array, for a SIEM.
-    Ocsf,
-    /// The revocation forecast as an iCalendar file (warning and revocation day per key).
-    Ics,
+/// Parses a flag whose values are declared by a keyaudit type (a
+/// [`Format`], a [`View`]): names, help and order come from it, so `--help`
+/// and the "possible values" of an error list exactly `values`.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices<T: 'static> {
+    values: &'static [T],
+    name: fn(T) -> &'static str,
+    help: fn(T) -> &'static str,
 }
 
-/// `--view` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ViewArg {
-    /// One row per finding.
-    Findings,
-    /// One row per key.
-    Keys,
-    /// One row per compliance control: pass or fail, with the findings' keys.
-    Compliance,
-    /// One row per active or paused key: IT Glue's warning and revocation days.
-    Forecast,
+/// The `--format` parser of a document that supports `formats`.
+pub const fn formats(formats: &'static [Format]) -> Choices<Format> {
+    Choices {
+        values: formats,
+        name: Format::as_str,
+        help: Format::help,
+    }
+}
+
+/// The `--view` parser.
+pub const fn views() -> Choices<View> {
+    Choices {
+        values: &View::ALL,
+        name: View::as_str,
+        help: View::help,
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> Choices<T> {
+    fn possible(&self) -> impl Iterator<Item = PossibleValue> + '_ {
+        self.values
+            .iter()
+            .map(|v| PossibleValue::new((self.name)(*v)).help((self.help)(*v)))
+    }
+}
+
+impl<T: Copy + Send + Sync + 'static> TypedValueParser for Choices<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        let name = PossibleValuesParser::new(self.possible()).parse_ref(cmd, arg, value)?;
+        self.values
+            .iter()
+            .copied()
+            .find(|v| (self.name)(*v) == name)
+            .ok_or_else(|| clap::Error::new(ErrorKind::InvalidValue).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.possible()))
+    }
+}
+
+/// The help of `--format`: `Output format. Default: from the --output
+/// extension (.json, .md), else table` (each format's preferred extension).
+fn format_help(formats: &[Format]) -> String {
+    let extensions: Vec<String> = formats
+        .iter()
+        .filter_map(|f| f.extensions().first())
+        .map(|e| format!(".{e}"))
+        .collect();
+    format!(
+        "Output format. Default: from the --output extension ({}), else table",
+        extensions.join(", ")
+    )
+}
+
+/// The format to write in: `--format`, else the one the `--output` file's
+/// extension selects when the document supports it, else a table.
+pub fn chosen_format(flag: Option<Format>, output: Option<&Path>, supported: &[Format]) -> Format {
+    flag.or_else(|| Format::of_path(output?).filter(|f| supported.contains(f)))
+        .unwrap_or_default()
 }
 
 /// `--color` values.
@@ -559,5 +589,80 @@ impl FailOn {
             FailOn::Critical => Some(Severity::Critical),
             FailOn::Never => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_extension_picks_a_format_the_document_supports_else_a_table() {
+        let pick =
+            |flag, path: &str, supported| chosen_format(flag, Some(Path::new(path)), supported);
+        assert_eq!(pick(None, "r.csv", REPORT_FORMATS), Format::Csv);
+        assert_eq!(pick(None, "r.JSON", REPORT_FORMATS), Format::Json);
+        assert_eq!(pick(None, "r.markdown", REPORT_FORMATS), Format::Markdown);
+        assert_eq!(pick(None, "r.htm", REPORT_FORMATS), Format::Html);
+        assert_eq!(pick(None, "r.ics", REPORT_FORMATS), Format::Ics);
+        assert_eq!(pick(None, "r.txt", REPORT_FORMATS), Format::Table);
+        assert_eq!(pick(None, "-", REPORT_FORMATS), Format::Table);
+        // A diff has no HTML and a history no CSV: the table, as before.
+        assert_eq!(pick(None, "d.html", DIFF_FORMATS), Format::Table);
+        assert_eq!(pick(None, "d.md", DIFF_FORMATS), Format::Markdown);
+        assert_eq!(pick(None, "h.csv", HISTORY_FORMATS), Format::Table);
+        assert_eq!(pick(None, "h.html", HISTORY_FORMATS), Format::Html);
+        assert_eq!(pick(None, "r.ics", CATALOGUE_FORMATS), Format::Table);
+        // --format wins over the extension.
+        assert_eq!(
+            pick(Some(Format::Ocsf), "r.json", REPORT_FORMATS),
+            Format::Ocsf
+        );
+        assert_eq!(chosen_format(None, None, REPORT_FORMATS), Format::Table);
+    }
+
+    #[test]
+    fn format_help_and_values_come_from_the_documents_formats() {
+        assert_eq!(
+            format_help(REPORT_FORMATS),
+            "Output format. Default: from the --output extension (.csv, .json, .md, .html, .ics), else table"
+        );
+        assert_eq!(
+            format_help(DIFF_FORMATS),
+            "Output format. Default: from the --output extension (.json, .md), else table"
+        );
+        let names: Vec<String> = formats(HISTORY_FORMATS)
+            .possible_values()
+            .into_iter()
+            .flatten()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["table", "json", "markdown", "html"]);
+    }
+
+    #[test]
+    fn format_flags_accept_only_the_documents_formats() {
+        use clap::Parser;
+        let rules = Cli::try_parse_from(["keyaudit", "rules", "--format", "markdown"]);
+        assert!(rules.is_ok());
+        let err = Cli::try_parse_from(["keyaudit", "rules", "--format", "html"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        assert!(
+            err.to_string()
+                .contains("[possible values: table, json, markdown]"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["keyaudit", "audit", "--format", "xml"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: table, csv, json, markdown, html, ocsf, ics]"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["keyaudit", "audit", "--view", "rows"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: findings, keys, compliance, forecast]"),
+            "{err}"
+        );
     }
 }

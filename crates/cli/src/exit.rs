@@ -7,8 +7,8 @@ use std::error::Error;
 use std::fmt;
 use std::process::ExitCode;
 
+use keyaudit_model::ReportDiff;
 use keyaudit_model::{AuditReport, Severity};
-use keyaudit_report::diff::ReportDiff;
 
 use crate::cli::FailOn;
 use crate::flags;

@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use keyaudit_report::{Document, Format, RenderOptions};
 
 use crate::exit::Failure;
 
@@ -76,6 +77,18 @@ impl Output {
     /// True when the output goes to standard output.
     pub fn is_stdout(&self) -> bool {
         matches!(self, Output::Stdout)
+    }
+
+    /// Writes `document` in `format`. A format the document does not
+    /// support is bad input, refused before anything is written.
+    pub fn write_document(
+        &self,
+        document: &dyn Document,
+        format: Format,
+        options: &RenderOptions,
+    ) -> Result<()> {
+        document.check(format)?;
+        self.write(|out| document.render(format, options, out))
     }
 
     /// Writes the output through `write`. A failure (a full disk, a closed

@@ -22,6 +22,13 @@
 //! auto-revocation forecast: for every active or paused key, the day IT Glue
 //! warns about it and the day it revokes it if nothing uses it meanwhile.
 //!
+//! Reports are compared by [`compare`], pure functions of reports like the
+//! audit: the diff of two ([`compare::diff`]), a fresh report marked
+//! against a baseline ([`compare::annotate`]) and the history of many
+//! ([`compare::history`]). The rule catalogue ([`rules::catalogue`]) is the
+//! model's [`Catalogue`](keyaudit_model::Catalogue), built from the rule
+//! registry.
+//!
 //! ```
 //! use chrono::{TimeZone, Utc};
 //! use keyaudit_engine::{AuditInput, audit, parse_policy};
@@ -50,6 +57,7 @@
 
 mod attribution;
 mod audit;
+pub mod compare;
 mod compliance;
 mod error;
 mod forecast;

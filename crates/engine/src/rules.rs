@@ -5,15 +5,15 @@
 //!
 //! Rules run in registry order ([`all`]) on each key. `password-access` runs
 //! last: it reads the findings the other rules made on the same key to
-//! escalate. [`catalogue`] lists the same rules sorted by code, as
-//! `keyaudit rules` shows them; [`Rule`] serializes to JSON:
+//! escalate. [`catalogue`] lists the same rules sorted by code as the
+//! model's [`Catalogue`], the document `keyaudit rules` renders:
 //!
 //! ```
-//! let rules = keyaudit_engine::rules::catalogue();
-//! assert_eq!(rules[0].code.as_str(), "duplicate-name");
-//! let json = serde_json::to_value(rules[0]).unwrap();
-//! assert_eq!(json["default_severity"], "medium");
-//! assert_eq!(json["compliance"][0]["framework"], "NIST SP 800-53 r5");
+//! let catalogue = keyaudit_engine::rules::catalogue();
+//! assert_eq!(catalogue.rules[0].code.as_str(), "duplicate-name");
+//! let json = serde_json::to_value(&catalogue).unwrap();
+//! assert_eq!(json[0]["default_severity"], "medium");
+//! assert_eq!(json[0]["compliance"][0]["framework"], "NIST SP 800-53 r5");
 //! ```
 
 mod duplicate_name;
@@ -32,11 +32,11 @@ mod unused_password_access;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+pub use keyaudit_model::Scope;
 use keyaudit_model::{
-    ApiKey, ComplianceRef, Diagnostic, Evidence, Finding, FindingStatus, KeyFingerprint, KeyRef,
-    KeyState, RuleCode, Severity, SourceLocation,
+    ApiKey, Catalogue, ComplianceRef, Diagnostic, Evidence, Finding, FindingStatus, KeyFingerprint,
+    KeyRef, KeyState, RuleCode, RuleEntry, Severity, SourceLocation,
 };
-use serde::Serialize;
 
 use crate::naming;
 use crate::policy::{KeyNames, ValidPolicy};
@@ -65,10 +65,10 @@ pub fn all() -> &'static [Rule] {
 
 /// Every implemented rule, sorted by code: the rule catalogue as
 /// `keyaudit rules` lists it.
-pub fn catalogue() -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = RULES.iter().collect();
-    rules.sort_by_key(|rule| rule.code.as_str());
-    rules
+pub fn catalogue() -> Catalogue {
+    let mut rules: Vec<RuleEntry> = RULES.iter().map(Rule::entry).collect();
+    rules.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
+    Catalogue { rules }
 }
 
 /// The rule with this code, if it is implemented.
@@ -76,9 +76,9 @@ pub fn get(code: RuleCode) -> Option<&'static Rule> {
     RULES.iter().find(|rule| rule.code == code)
 }
 
-/// A rule's metadata and its check. Serializes (without the check) to the
-/// JSON that `keyaudit rules --format json` prints.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// A rule's metadata and its check; [`Rule::entry`] is its metadata as the
+/// catalogue shows it.
+#[derive(Debug, Clone, Copy)]
 pub struct Rule {
     /// The rule's code (`idle-key`, …).
     pub code: RuleCode,
@@ -91,10 +91,8 @@ pub struct Rule {
     /// an `idle-key` past `idle.high_after_days`, critical for a
     /// `password-access` on a key that is also unnamed, generic, never used
     /// or idle-high).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub escalated_severity: Option<Severity>,
     /// When a finding is raised to [`Rule::escalated_severity`].
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub escalation: Option<&'static str>,
     /// Why the rule matters.
     pub rationale: &'static str,
@@ -106,7 +104,6 @@ pub struct Rule {
     pub policy_keys: &'static [&'static str],
     /// The keys it looks at.
     pub scope: Scope,
-    #[serde(skip)]
     check: CheckFn,
 }
 
@@ -120,6 +117,22 @@ impl Rule {
         self.compliance.iter().map(Control::to_ref).collect()
     }
 
+    /// The rule's metadata as an entry of the [`Catalogue`].
+    pub fn entry(&self) -> RuleEntry {
+        RuleEntry {
+            code: self.code,
+            title: self.title.to_owned(),
+            default_severity: self.default_severity,
+            escalated_severity: self.escalated_severity,
+            escalation: self.escalation.map(str::to_owned),
+            rationale: self.rationale.to_owned(),
+            remediation: self.remediation.to_owned(),
+            compliance: self.compliance_refs(),
+            policy_keys: self.policy_keys.iter().map(|k| (*k).to_owned()).collect(),
+            scope: self.scope,
+        }
+    }
+
     /// The rule's documentation page, relative to the repository root
     /// (`docs/rules/<code>.md`).
     pub fn doc_path(&self) -> String {
@@ -127,34 +140,8 @@ impl Rule {
     }
 }
 
-/// Which keys a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Scope {
-    /// Active keys only (paused and revoked keys are not used, so idleness
-    /// says nothing about them).
-    ActiveKeys,
-    /// Active and paused keys.
-    LiveKeys,
-    /// Every key, revoked ones too, and fingerprints that appear only in an
-    /// exposure (no inventory row).
-    AllKeys,
-}
-
-impl Scope {
-    /// True when a key in `state` is in scope; `None` is a fingerprint found
-    /// only in an exposure.
-    pub fn covers(self, state: Option<KeyState>) -> bool {
-        match self {
-            Scope::AllKeys => true,
-            Scope::LiveKeys => matches!(state, Some(KeyState::Active | KeyState::Paused)),
-            Scope::ActiveKeys => state == Some(KeyState::Active),
-        }
-    }
-}
-
 /// A compliance control, as rule metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Control {
     /// The framework, e.g. [`CIS`].
     pub framework: &'static str,

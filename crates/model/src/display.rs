@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Timelike, Utc};
+
 /// Text with every character that [`needs_escape`] written as an escape:
 /// control characters as Rust writes them (`\n`, `\t`, `\u{1b}`), others as
 /// `\u{202e}`. Other text is returned unchanged.
@@ -54,6 +56,16 @@ pub fn is_bidi_control(c: char) -> bool {
 /// every plane (U+FFFE, U+FFFF, U+1FFFE, …).
 pub fn is_noncharacter(c: char) -> bool {
     matches!(c, '\u{fdd0}'..='\u{fdef}') || (u32::from(c) & 0xFFFE) == 0xFFFE
+}
+
+/// An audit's as-of time for people: the date alone (`2026-11-26`) at
+/// midnight UTC, else `2026-11-26 14:05:00 UTC`.
+pub fn as_of_text(time: DateTime<Utc>) -> String {
+    if time.num_seconds_from_midnight() == 0 && time.nanosecond() == 0 {
+        time.format("%Y-%m-%d").to_string()
+    } else {
+        time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    }
 }
 
 #[cfg(test)]

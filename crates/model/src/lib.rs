@@ -3,7 +3,11 @@
 //!
 //! The serde form of [`AuditReport`] *is* keyaudit's JSON contract
 //! (`"schema": "keyaudit.report/v1"`): field names are pinned with serde
-//! attributes and every renderer is a view of this one structure.
+//! attributes and every renderer is a view of this one structure. The other
+//! documents keyaudit writes are typed here too: the diff of two reports
+//! ([`ReportDiff`], `keyaudit.diff/v1`), the history of many ([`History`],
+//! `keyaudit.history/v1`) and the rule catalogue ([`Catalogue`]); the engine
+//! computes them and the report crate renders them.
 //!
 //! ```
 //! use keyaudit_model::{KeyFingerprint, Severity};
@@ -16,10 +20,13 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod catalogue;
+mod diff;
 mod digest;
 mod display;
 mod finding;
 mod forecast;
+mod history;
 mod identity;
 mod inventory;
 pub mod key_shape;
@@ -31,14 +38,17 @@ mod suggest;
 mod usage;
 mod usage_header;
 
+pub use catalogue::{Catalogue, RuleEntry, Scope};
+pub use diff::{Change, DIFF_SCHEMA, DiffSide, DiffSummary, FindingDiff, FindingState, ReportDiff};
 pub use digest::{ContentDigest, ContentHasher};
 pub use display::{
-    display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
+    as_of_text, display_safe, is_bidi_control, is_noncharacter, needs_escape, push_display_safe,
 };
 pub use finding::{
     Allowance, ComplianceRef, Delta, Evidence, Finding, FindingStatus, KeyRef, Mute, RuleCode,
 };
 pub use forecast::{ForecastBasis, ForecastEntry, REVOCATION_NOTICE_DAYS};
+pub use history::{HISTORY_SCHEMA, History, HistoryNote, HistoryRun};
 pub use identity::{KeyIdentity, KeyName};
 pub use inventory::{
     ApiKey, Diagnostic, DiagnosticCode, DiagnosticLevel, Exposure, Inventory, InventoryFile,

@@ -421,6 +421,22 @@ pub struct AuditReport {
     pub baseline: Option<BaselineInfo>,
 }
 
+impl AuditReport {
+    /// The accounts named among the keys, sorted and without repeats (blank
+    /// names left out).
+    pub fn accounts(&self) -> Vec<&str> {
+        let mut accounts: Vec<&str> = self
+            .keys
+            .iter()
+            .filter_map(|k| k.account.as_deref())
+            .filter(|a| !a.trim().is_empty())
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+}
+
 /// The baseline a report was compared with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineInfo {

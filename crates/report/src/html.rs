@@ -27,7 +27,7 @@ use crate::text::{self, LastUsed, terminal_safe};
 
 mod chart;
 pub mod forecast;
-pub(crate) mod history;
+pub mod history;
 
 /// The inline stylesheet.
 const STYLE: &str = include_str!("html/style.css");
@@ -131,7 +131,7 @@ fn badge(severity: Severity) -> String {
 }
 
 fn write_head(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
-    let accounts = text::accounts(report);
+    let accounts = report.accounts();
     let mut title = "IT Glue API key audit".to_owned();
     if !accounts.is_empty() {
         title.push_str(&format!(" · {}", accounts.join(", ")));
@@ -171,7 +171,7 @@ fn write_document_head(out: &mut impl Write, title: &str, generator: &str) -> io
 }
 
 fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> {
-    let accounts = text::accounts(report);
+    let accounts = report.accounts();
     writeln!(out, "<header class=\"masthead\">")?;
     writeln!(out, "<p class=\"eyebrow\">IT Glue API key audit</p>")?;
     if accounts.is_empty() {

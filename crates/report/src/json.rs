@@ -1,13 +1,16 @@
-//! The whole report as JSON: keyaudit's contract (`keyaudit.report/v1`).
+//! A document as JSON, its contract: the report (`keyaudit.report/v1`), the
+//! diff (`keyaudit.diff/v1`), the history (`keyaudit.history/v1`) or the rule
+//! catalogue, as the model's serde types define them.
 
 use std::io::{self, Write};
 
-use keyaudit_model::AuditReport;
+use serde::Serialize;
 
-/// Writes `report` pretty-printed (2-space indent) with a trailing newline.
-/// The view does not apply: JSON always holds every key and finding.
-pub fn render(report: &AuditReport, mut out: impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, report)?;
+/// Writes `document` pretty-printed (2-space indent) with a trailing newline.
+/// For a report the view does not apply: JSON always holds every key and
+/// finding.
+pub fn render<T: Serialize + ?Sized>(document: &T, mut out: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, document)?;
     out.write_all(b"\n")?;
     out.flush()
 }

@@ -16,7 +16,10 @@ use keyaudit_model::{
 
 use crate::text::{self, LastUsed};
 
+pub mod catalogue;
+pub mod diff;
 pub mod forecast;
+pub mod history;
 
 /// Writes the whole report. The view does not apply: Markdown always holds
 /// every finding (open and muted) and every key.

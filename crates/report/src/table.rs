@@ -21,7 +21,10 @@ use keyaudit_model::{
 use crate::RenderOptions;
 use crate::text::{self, LastUsed, terminal_safe};
 
+pub mod catalogue;
+pub mod diff;
 pub mod forecast;
+pub mod history;
 
 /// The width, in terminal columns, the tables are laid out for.
 pub const WIDTH: u16 = 120;

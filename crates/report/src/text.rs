@@ -5,11 +5,12 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use keyaudit_model::{
-    AuditReport, ComplianceRef, ControlResult, ControlStatus, Coverage, Delta, Finding,
-    ForecastBasis, ForecastEntry, KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo,
-    RuleCode, Severity, Summary, ValueCount,
+    AuditReport, Change, ComplianceRef, ControlResult, ControlStatus, Coverage, Delta, DiffSide,
+    Finding, FindingDiff, FindingState, FindingStatus, ForecastBasis, ForecastEntry, History,
+    HistoryRun, KeyActivity, KeyFingerprint, KeyRecord, KeyRef, Mute, PolicyInfo, ReportDiff,
+    RuleCode, RuleEntry, Severity, Summary, ValueCount,
 };
 
 /// What a key with an empty or blank name is called in human-facing output.
@@ -50,13 +51,7 @@ pub(crate) fn day_of(time: DateTime<Utc>) -> String {
 
 /// The audit's as-of time for people: the date alone at midnight UTC, else
 /// `YYYY-MM-DD HH:MM:SS UTC`.
-pub(crate) fn as_of(time: DateTime<Utc>) -> String {
-    if time.num_seconds_from_midnight() == 0 && time.nanosecond() == 0 {
-        day_of(time)
-    } else {
-        time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-    }
-}
+pub(crate) use keyaudit_model::as_of_text as as_of;
 
 /// `yes` / `no` / `unknown`, for people.
 pub(crate) fn yes_no(value: Option<bool>) -> &'static str {
@@ -373,19 +368,6 @@ pub(crate) fn unattributed(coverage: &Coverage) -> Option<[(&'static str, &[Valu
 /// The heading of the unattributed activity block.
 pub(crate) const UNATTRIBUTED_HEADING: &str = "Unattributed activity (bind these in the policy)";
 
-/// The accounts named among the keys, sorted and without repeats.
-pub(crate) fn accounts(report: &AuditReport) -> Vec<&str> {
-    let mut accounts: Vec<&str> = report
-        .keys
-        .iter()
-        .filter_map(|k| k.account.as_deref())
-        .filter(|a| !a.trim().is_empty())
-        .collect();
-    accounts.sort_unstable();
-    accounts.dedup();
-    accounts
-}
-
 /// One fact behind a finding, for people: a label and its value. Values may
 /// hold text from the inputs (names, file paths, reasons): each renderer
 /// escapes them for its format.
@@ -558,6 +540,113 @@ pub(crate) fn days_text(days: i64) -> String {
 /// escaping as error messages ([`keyaudit_model::display_safe`]).
 pub(crate) fn terminal_safe(s: &str) -> Cow<'_, str> {
     keyaudit_model::display_safe(s)
+}
+
+/// The summary of a diff, one line each: a title, the old and the new side,
+/// the keys added and removed, the findings by change.
+pub(crate) fn diff_summary(diff: &ReportDiff) -> Vec<String> {
+    let s = &diff.summary;
+    let side = |label: &str, side: &DiffSide| {
+        format!(
+            "{label}: {} ({} keys, {} open, {} muted)",
+            as_of(side.as_of),
+            side.keys,
+            side.open,
+            side.muted
+        )
+    };
+    vec![
+        "keyaudit diff".to_string(),
+        side("Old", &diff.old),
+        side("New", &diff.new),
+        format!("Keys: {} added, {} removed", s.keys_added, s.keys_removed),
+        format!(
+            "Findings: {} new, {} resolved, {} changed ({} worsened, {} improved), {} persisting",
+            s.new, s.resolved, s.changed, s.worsened, s.improved, s.persisting
+        ),
+    ]
+}
+
+/// A diffed finding's change: `new`, `resolved`, `persisting`, or for a
+/// changed one `worsened` / `improved`.
+pub(crate) fn change_label(finding: &FindingDiff) -> String {
+    match (finding.change, finding.delta) {
+        (Change::Changed, Some(delta)) => delta.as_str().to_string(),
+        (change, _) => change.as_str().to_string(),
+    }
+}
+
+/// `high`, or `high (muted)`.
+fn state_label(state: FindingState) -> String {
+    match state.status {
+        FindingStatus::Open => state.severity.to_string(),
+        FindingStatus::Muted => format!("{} (muted)", state.severity),
+    }
+}
+
+/// A diffed finding's severity: `high`, or `high → critical` for a changed
+/// finding.
+pub(crate) fn transition(finding: &FindingDiff) -> String {
+    match (finding.old, finding.new) {
+        (Some(old), Some(new)) if old != new => {
+            format!("{} → {}", state_label(old), state_label(new))
+        }
+        (_, Some(state)) | (Some(state), None) => state_label(state),
+        (None, None) => String::new(),
+    }
+}
+
+/// The lines above a history's table, as label and value: runs and period,
+/// the latest run's counts.
+pub(crate) fn history_summary(history: &History) -> Vec<(&'static str, String)> {
+    let mut lines = vec![("Runs", history.runs.len().to_string())];
+    if let (Some(first), Some(last)) = (history.runs.first(), history.runs.last()) {
+        lines[0].1 = format!(
+            "{} ({} to {})",
+            history.runs.len(),
+            as_of(first.as_of),
+            as_of(last.as_of)
+        );
+        lines.push(("Latest", run_counts(last)));
+    }
+    lines
+}
+
+/// A run's counts: `11 open (2 critical, 2 high, 5 medium, 1 low, 1 info), 1 muted`.
+pub(crate) fn run_counts(run: &HistoryRun) -> String {
+    format!(
+        "{} open ({}), {} muted",
+        run.open,
+        Severity::ALL_DESC
+            .iter()
+            .map(|s| format!("{} {s}", run.open_of(*s)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        run.muted
+    )
+}
+
+/// A count that the first run of a history does not have: the number, or `-`.
+pub(crate) fn optional_count(n: Option<usize>) -> String {
+    n.map_or_else(|| "-".to_owned(), |n| n.to_string())
+}
+
+/// A rule's severity in the catalogue: `medium`, or `medium / high` for a
+/// rule that escalates.
+pub(crate) fn rule_severity(rule: &RuleEntry) -> String {
+    match rule.escalated_severity {
+        Some(escalated) => format!("{} / {escalated}", rule.default_severity),
+        None => rule.default_severity.to_string(),
+    }
+}
+
+/// A rule's compliance controls, joined by `separator`.
+pub(crate) fn rule_controls(rule: &RuleEntry, separator: &str) -> String {
+    rule.compliance
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 #[cfg(test)]

@@ -10,16 +10,16 @@ use keyaudit_engine::{AuditInput, ValidPolicy, audit};
 use keyaudit_model::{
     AuditOptions, AuditReport, Diagnostic, DiagnosticCode, InputFile, InputKind, InputOrigin,
 };
-use keyaudit_report::{Format, RenderOptions, View, render};
+use keyaudit_report::{Format, REPORT_FORMATS, RenderOptions, ReportView};
 
-use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, FormatArg, ViewArg};
+use crate::cli::{AuditArgs, ColorArg, FailOn, FetchArgs, chosen_format};
 use crate::output::Output;
 use crate::{demo, exit, policy_file, saved_report, usage};
 
 /// Runs `keyaudit audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode> {
     let output = Output::prepare(args.output.as_deref(), inputs(&args))?;
-    let format = choose_format(args.format, args.output.as_deref());
+    let format = chosen_format(args.format, args.output.as_deref(), REPORT_FORMATS);
     if args.bom && format != Format::Csv {
         bail!("--bom applies to CSV only (--format csv), not to --format {format}");
     }
@@ -49,18 +49,19 @@ pub fn run(args: AuditArgs) -> Result<ExitCode> {
         }
     }
 
-    let view = match args.view {
-        ViewArg::Findings => View::Findings,
-        ViewArg::Keys => View::Keys,
-        ViewArg::Compliance => View::Compliance,
-        ViewArg::Forecast => View::Forecast,
-    };
     let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
         bom: args.bom,
     };
-    output.write(|out| render(&report, format, view, &options, out))?;
+    output.write_document(
+        &ReportView {
+            report: &report,
+            view: args.view,
+        },
+        format,
+        &options,
+    )?;
     let default_gate = if args.demo {
         FailOn::Never
     } else {
@@ -176,7 +177,7 @@ pub fn make_report(request: &Request) -> Result<AuditReport> {
     if let Some(path) = &request.baseline {
         let shown = path.display().to_string();
         let (baseline, digest) = saved_report::load_with_digest(path)?;
-        keyaudit_report::diff::annotate(&mut report, &baseline, &shown);
+        keyaudit_engine::compare::annotate(&mut report, &baseline, &shown);
         report.inputs.push(InputFile::new(
             InputKind::Baseline,
             shown,
@@ -225,29 +226,6 @@ fn load_policy(path: Option<&Path>) -> Result<ValidPolicy> {
     match path {
         Some(path) => policy_file::load(path),
         None => Ok(ValidPolicy::default()),
-    }
-}
-
-fn choose_format(format: Option<FormatArg>, output: Option<&Path>) -> Format {
-    let format = format.or_else(|| {
-        let ext = output?.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "csv" => Some(FormatArg::Csv),
-            "json" => Some(FormatArg::Json),
-            "md" | "markdown" => Some(FormatArg::Markdown),
-            "html" | "htm" => Some(FormatArg::Html),
-            "ics" => Some(FormatArg::Ics),
-            _ => None,
-        }
-    });
-    match format.unwrap_or(FormatArg::Table) {
-        FormatArg::Table => Format::Table,
-        FormatArg::Csv => Format::Csv,
-        FormatArg::Json => Format::Json,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Html => Format::Html,
-        FormatArg::Ocsf => Format::Ocsf,
-        FormatArg::Ics => Format::Ics,
     }
 }
 

@@ -1,14 +1,13 @@
 //! `keyaudit diff`: what changed between two reports.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use keyaudit_report::RenderOptions;
-use keyaudit_report::diff::{diff, render_json, render_markdown, render_table};
+use keyaudit_engine::compare::diff;
+use keyaudit_report::{DIFF_FORMATS, RenderOptions};
 
-use crate::cli::{CatalogueFormat, DiffArgs};
+use crate::cli::{DiffArgs, chosen_format};
 use crate::commands::audit::use_color;
 use crate::output::Output;
 use crate::{exit, saved_report};
@@ -26,27 +25,12 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     let new = saved_report::load(&args.new)?;
     let changes = diff(&old, &new);
 
-    let format = args
-        .format
-        .or_else(|| format_of(args.output.as_deref()?))
-        .unwrap_or(CatalogueFormat::Table);
+    let format = chosen_format(args.format, args.output.as_deref(), DIFF_FORMATS);
     let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
     let options = RenderOptions {
         color: use_color(args.color, to_terminal),
         bom: false,
     };
-    output.write(|out| match format {
-        CatalogueFormat::Table => render_table(&changes, &options, out),
-        CatalogueFormat::Json => render_json(&changes, out),
-        CatalogueFormat::Markdown => render_markdown(&changes, out),
-    })?;
+    output.write_document(&changes, format, &options)?;
     Ok(exit::diff_exit_code(&changes, args.fail_on))
-}
-
-fn format_of(path: &Path) -> Option<CatalogueFormat> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "json" => Some(CatalogueFormat::Json),
-        "md" | "markdown" => Some(CatalogueFormat::Markdown),
-        _ => None,
-    }
 }

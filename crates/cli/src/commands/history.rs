@@ -2,14 +2,14 @@
 
 use std::fs;
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use keyaudit_report::RenderOptions;
-use keyaudit_report::history::{history, render_html, render_json, render_markdown, render_table};
+use keyaudit_engine::compare::history;
+use keyaudit_model::HistoryNote;
+use keyaudit_report::{Format, HISTORY_FORMATS, RenderOptions};
 
-use crate::cli::{ColorArg, HistoryArgs, HistoryFormat};
+use crate::cli::{ColorArg, HistoryArgs, chosen_format};
 use crate::commands::audit::use_color;
 use crate::output::Output;
 use crate::saved_report;
@@ -33,18 +33,18 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         let name = path.display().to_string();
         match saved_report::load(&path) {
             Ok(report) => reports.push((name, report)),
-            Err(err) => notes.push(format!("ignored {name}: {err:#}")),
+            Err(err) => notes.push(HistoryNote::Skipped {
+                path: name,
+                reason: format!("{err:#}"),
+            }),
         }
     }
     let mut trend = history(reports);
     trend.notes.splice(0..0, notes);
 
-    let format = args
-        .format
-        .or_else(|| format_of(args.output.as_deref()?))
-        .unwrap_or(HistoryFormat::Table);
+    let format = chosen_format(args.format, args.output.as_deref(), HISTORY_FORMATS);
     let to_terminal = output.is_stdout() && std::io::stdout().is_terminal();
-    if !(format == HistoryFormat::Table && to_terminal) {
+    if !(format == Format::Table && to_terminal) {
         for note in &trend.notes {
             eprintln!("note: {note}");
         }
@@ -53,20 +53,6 @@ pub fn run(args: HistoryArgs) -> Result<ExitCode> {
         color: use_color(ColorArg::Auto, to_terminal),
         bom: false,
     };
-    output.write(|out| match format {
-        HistoryFormat::Table => render_table(&trend, &options, out),
-        HistoryFormat::Json => render_json(&trend, out),
-        HistoryFormat::Markdown => render_markdown(&trend, out),
-        HistoryFormat::Html => render_html(&trend, out),
-    })?;
+    output.write_document(&trend, format, &options)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn format_of(path: &Path) -> Option<HistoryFormat> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "json" => Some(HistoryFormat::Json),
-        "md" | "markdown" => Some(HistoryFormat::Markdown),
-        "html" | "htm" => Some(HistoryFormat::Html),
-        _ => None,
-    }
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use keyaudit_model::{
     AuditReport, ContentDigest, ContentHasher, InputFile, InputKind, InputOrigin,
 };
-use keyaudit_report::{Format, RenderOptions, View, render};
+use keyaudit_report::json;
 use serde_json::Value;
 
 use crate::cli::VerifyArgs;
@@ -124,14 +124,7 @@ fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<Strin
         return Ok(Some(changed.join("\n")));
     }
     let mut again = Vec::new();
-    render(
-        &remade,
-        Format::Json,
-        View::Findings,
-        &RenderOptions::default(),
-        &mut again,
-    )
-    .context("cannot render the re-made report")?;
+    json::render(&remade, &mut again).context("cannot render the re-made report")?;
     if again == bytes {
         return Ok(None);
     }

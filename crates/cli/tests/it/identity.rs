@@ -6,14 +6,14 @@ use std::fs;
 
 use crate::support::keyaudit;
 use chrono::{DateTime, TimeZone, Utc};
+use keyaudit_engine::compare::diff;
 use keyaudit_engine::{
     AuditInput, MuteTarget, PasswordAllowance, PolicyLine, PolicyMute, ValidPolicy, audit,
 };
 use keyaudit_ingest::{ParsedInventory, merge_inventories};
 use keyaudit_model::{
-    ApiKey, AuditReport, FindingStatus, InventoryFile, KeyName, RuleCode, SourceLocation,
+    ApiKey, AuditReport, Change, FindingStatus, InventoryFile, KeyName, RuleCode, SourceLocation,
 };
-use keyaudit_report::diff::{Change, diff};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -507,6 +507,7 @@ pub(crate) fn known_rule(code: &str) -> Option<RuleCode> {
 /// The codes of the catalogue's rules, sorted, for messages.
 pub(crate) fn valid_rules() -> String {
     rules::catalogue()
+        .rules
         .iter()
         .map(|rule| rule.code.as_str())
         .collect::<Vec<_>>()

@@ -5,6 +5,7 @@ mod support;
 mod attribution;
 mod attribution_props;
 mod catalogue;
+mod compare;
 mod forecast;
 mod mutes;
 mod observe_alloc;

@@ -10,9 +10,9 @@
 use std::io::{self, Write};
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
-use keyaudit_model::{AuditReport, ForecastEntry, KeyRecord, KeyRef, KeyState, RuleCode, Severity};
-
-use crate::history::History;
+use keyaudit_model::{
+    AuditReport, ForecastEntry, History, KeyRecord, KeyRef, KeyState, RuleCode, Severity,
+};
 
 use super::{Esc, sev_class};
 use crate::text::{self, terminal_safe};
@@ -731,15 +731,9 @@ pub(super) fn trend(history: &History, out: &mut impl Write) -> io::Result<()> {
     for (i, run) in runs.iter().enumerate() {
         writeln!(
             out,
-            "<g><title>{}: {} open ({}), {} muted</title>",
+            "<g><title>{}: {}</title>",
             text::as_of(run.as_of),
-            run.open,
-            Severity::ALL_DESC
-                .iter()
-                .map(|s| format!("{} {s}", run.open_of(*s)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            run.muted
+            text::run_counts(run)
         )?;
         writeln!(
             out,

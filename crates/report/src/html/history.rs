@@ -5,14 +5,15 @@
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 
-use keyaudit_model::Severity;
+use keyaudit_model::{HISTORY_SCHEMA, History, HistoryRun, Severity};
 
 use super::{Esc, chart, meta, sev_class, tile, write_document_head};
-use crate::history::{HISTORY_SCHEMA, History, HistoryRun};
 use crate::text;
 
-/// Writes the whole history as one HTML page.
-pub(crate) fn render(history: &History, mut out: impl Write) -> io::Result<()> {
+/// Writes the whole history as one self-contained HTML page, styled as the
+/// report: a summary, a stacked-area chart of open findings by severity over
+/// the runs (inline SVG), the table of runs and the notes. No script, no URL.
+pub fn render(history: &History, mut out: impl Write) -> io::Result<()> {
     let accounts: BTreeSet<&str> = history
         .runs
         .iter()
@@ -85,7 +86,7 @@ pub(crate) fn render(history: &History, mut out: impl Write) -> io::Result<()> {
         writeln!(out, "<h2>Notes ({})</h2>", history.notes.len())?;
         writeln!(out, "<ul class=\"notes\">")?;
         for note in &history.notes {
-            writeln!(out, "<li>{}</li>", Esc(note))?;
+            writeln!(out, "<li>{}</li>", Esc(&note.to_string()))?;
         }
         writeln!(out, "</ul>")?;
         writeln!(out, "</section>")?;
@@ -189,12 +190,11 @@ fn write_run(run: &HistoryRun, out: &mut impl Write) -> io::Result<()> {
             write!(out, "<td class=\"num zero\">0</td>")?;
         }
     }
-    let optional = |n: Option<usize>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
     writeln!(
         out,
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
         run.muted,
-        optional(run.new),
-        optional(run.resolved)
+        text::optional_count(run.new),
+        text::optional_count(run.resolved)
     )
 }

@@ -3,7 +3,7 @@
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use keyaudit_model::{AuditReport, ForecastBasis};
-use keyaudit_report::{Format, RenderOptions, View, render};
+use keyaudit_report::{Document, Format, RenderOptions, ReportView, View};
 
 const FIXTURE: &str = include_str!("../fixtures/report.json");
 const PLAIN: RenderOptions = RenderOptions {
@@ -17,7 +17,9 @@ fn fixture() -> AuditReport {
 
 fn rendered(report: &AuditReport, format: Format, view: View) -> String {
     let mut out = Vec::new();
-    render(report, format, view, &PLAIN, &mut out).expect("rendering to a Vec cannot fail");
+    ReportView { report, view }
+        .render(format, &PLAIN, &mut out)
+        .expect("rendering to a Vec cannot fail");
     String::from_utf8(out).expect("renderers write UTF-8")
 }
 

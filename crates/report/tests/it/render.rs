@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
+use keyaudit_engine::compare;
 use keyaudit_model::{
-    AuditReport, BaselineInfo, ControlResult, Delta, FindingStatus, KeyRef, Mute, PolicyInfo,
-    Severity, Summary, Thresholds,
+    AuditReport, BaselineInfo, ControlResult, Delta, DiffSummary, FindingStatus, HISTORY_SCHEMA,
+    History, HistoryNote, KeyRef, Mute, PolicyInfo, ReportDiff, Severity, Summary, Thresholds,
 };
 use keyaudit_report::{
-    Format, RenderOptions, View, csv, diff, history, html, json, markdown, ocsf, render, table,
+    Document, Format, RenderOptions, ReportView, View, csv, html, json, markdown, ocsf, table,
 };
 
 const FIXTURE: &str = include_str!("../fixtures/report.json");
@@ -28,7 +29,9 @@ fn fixture() -> AuditReport {
 
 fn rendered(report: &AuditReport, format: Format, view: View, options: &RenderOptions) -> String {
     let mut out = Vec::new();
-    render(report, format, view, options, &mut out).expect("rendering to a Vec cannot fail");
+    ReportView { report, view }
+        .render(format, options, &mut out)
+        .expect("rendering to a Vec cannot fail");
     String::from_utf8(out).expect("renderers write UTF-8")
 }
 
@@ -1871,8 +1874,8 @@ fn drop_key(report: &mut AuditReport, id: &str) {
 
 #[test]
 fn history_counts_runs_in_order() {
-    let history = history::history(monthly_reports());
-    assert_eq!(history.schema, history::HISTORY_SCHEMA);
+    let history = compare::history(monthly_reports());
+    assert_eq!(history.schema, HISTORY_SCHEMA);
     let rows: Vec<_> = history
         .runs
         .iter()
@@ -1907,51 +1910,41 @@ fn history_notes_shared_times_and_other_accounts() {
         .retain(|f| f.key.account.as_deref() == Some("acme"));
     refresh(&mut other);
     reports.push(("reports/acme-only.json".to_owned(), other));
-    let history = history::history(reports);
+    let history = compare::history(reports);
+    let notes: Vec<String> = history.notes.iter().map(ToString::to_string).collect();
     assert_eq!(
-        history.notes,
+        notes,
         [
             "reports/acme-2026-09.json and reports/acme-2026-10.json have the same as-of time (2026-10-26); they are ordered by path.",
             "reports/acme-only.json covers accounts acme, the run before (reports/acme-2026-11.json) acme, northwind: its new and resolved counts compare different sets of keys.",
         ]
     );
+    // JSON writes each note as its sentence.
+    let value = serde_json::to_value(&history).unwrap();
+    assert_eq!(value["notes"][1], notes[1].as_str());
     // The last run lost the northwind key's finding: resolved.
     assert_eq!(history.runs[3].resolved, Some(1));
-    let table = render_history(&history, HistoryFormat::Table);
+    let table = render_history(&history, Format::Table);
     assert!(table.contains("Note: reports/acme-only.json covers accounts acme,"));
-    let md = render_history(&history, HistoryFormat::Markdown);
+    let md = render_history(&history, Format::Markdown);
     assert!(md.contains("## Notes\n\n- reports/acme-2026-09.json and"));
-    let page = render_history(&history, HistoryFormat::Html);
+    let page = render_history(&history, Format::Html);
     assert!(page.contains("<a href=\"#notes\">Notes</a>"));
     assert!(page.contains("<h2>Notes (2)</h2>"));
 }
 
-#[derive(Debug, Clone, Copy)]
-enum HistoryFormat {
-    Table,
-    Json,
-    Markdown,
-    Html,
-}
-
-fn render_history(history: &history::History, format: HistoryFormat) -> String {
+fn render_history(history: &History, format: Format) -> String {
     let mut out = Vec::new();
-    match format {
-        HistoryFormat::Table => history::render_table(history, &PLAIN, &mut out),
-        HistoryFormat::Json => history::render_json(history, &mut out),
-        HistoryFormat::Markdown => history::render_markdown(history, &mut out),
-        HistoryFormat::Html => history::render_html(history, &mut out),
-    }
-    .unwrap();
+    history.render(format, &PLAIN, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
 #[test]
 fn history_table_snapshot() {
-    let history = history::history(monthly_reports());
-    let out = render_history(&history, HistoryFormat::Table);
+    let history = compare::history(monthly_reports());
+    let out = render_history(&history, Format::Table);
     let mut color = Vec::new();
-    history::render_table(&history, &COLOR, &mut color).unwrap();
+    table::history::render(&history, &COLOR, &mut color).unwrap();
     let color = String::from_utf8(color).unwrap();
     assert!(color.contains('\u{1b}'));
     assert_eq!(strip_ansi(&color), out);
@@ -1960,10 +1953,7 @@ fn history_table_snapshot() {
 
 #[test]
 fn history_markdown_snapshot() {
-    let out = render_history(
-        &history::history(monthly_reports()),
-        HistoryFormat::Markdown,
-    );
+    let out = render_history(&compare::history(monthly_reports()), Format::Markdown);
     let tables = markdown_events(&out)
         .iter()
         .filter(|e| {
@@ -1979,10 +1969,8 @@ fn history_markdown_snapshot() {
 
 #[test]
 fn history_json_snapshot() {
-    let history = history::history(monthly_reports());
-    let out = render_history(&history, HistoryFormat::Json);
-    let back: history::History = serde_json::from_str(&out).unwrap();
-    assert_eq!(back, history);
+    let history = compare::history(monthly_reports());
+    let out = render_history(&history, Format::Json);
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["schema"], "keyaudit.history/v1");
     assert!(value["runs"][0]["new"].is_null());
@@ -1992,7 +1980,7 @@ fn history_json_snapshot() {
 
 #[test]
 fn history_html_snapshot() {
-    let out = render_history(&history::history(monthly_reports()), HistoryFormat::Html);
+    let out = render_history(&compare::history(monthly_reports()), Format::Html);
     assert!(out.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(out.ends_with("</html>\n"));
     assert!(
@@ -2018,12 +2006,13 @@ fn history_html_is_self_contained_and_inert() {
     for key in &mut reports[0].1.keys {
         key.account = Some(format!("'><svg onload=alert(1)> {SCRIPT}"));
     }
-    let mut hostile = history::history(reports);
-    hostile
-        .notes
-        .push(format!("skipped https://evil.example/{SCRIPT}"));
-    for history in [history::history(monthly_reports()), hostile] {
-        let out = render_history(&history, HistoryFormat::Html);
+    let mut hostile = compare::history(reports);
+    hostile.notes.push(HistoryNote::Skipped {
+        path: format!("https://evil.example/{SCRIPT}"),
+        reason: format!("not a report: {SCRIPT}"),
+    });
+    for history in [compare::history(monthly_reports()), hostile] {
+        let out = render_history(&history, Format::Html);
         let lower = out.to_ascii_lowercase();
         for banned in [
             "http://",
@@ -2076,8 +2065,8 @@ fn history_html_is_self_contained_and_inert() {
 
 #[test]
 fn history_of_one_run_or_none() {
-    let one = history::history(vec![("r.json".to_owned(), fixture())]);
-    let page = render_history(&one, HistoryFormat::Html);
+    let one = compare::history(vec![("r.json".to_owned(), fixture())]);
+    let page = render_history(&one, Format::Html);
     assert!(!page.contains("<polygon") && !page.contains("<polyline"));
     assert_eq!(
         page.matches("<rect x=\"476.0\"").count(),
@@ -2085,17 +2074,17 @@ fn history_of_one_run_or_none() {
         "one stacked bar"
     );
     assert!(!page.contains("NaN"));
-    let table = render_history(&one, HistoryFormat::Table);
+    let table = render_history(&one, Format::Table);
     assert!(table.contains("Runs:           1 (2026-11-26 to 2026-11-26)"));
 
-    let none = history::history(Vec::new());
-    let table = render_history(&none, HistoryFormat::Table);
+    let none = compare::history(Vec::new());
+    let table = render_history(&none, Format::Table);
     assert!(table.ends_with("No reports.\n"));
-    assert!(render_history(&none, HistoryFormat::Markdown).contains("No reports."));
-    let page = render_history(&none, HistoryFormat::Html);
+    assert!(render_history(&none, Format::Markdown).contains("No reports."));
+    let page = render_history(&none, Format::Html);
     assert!(page.contains("<p class=\"empty\">No reports.</p>") && !page.contains("<svg"));
     assert_eq!(
-        render_history(&none, HistoryFormat::Json),
+        render_history(&none, Format::Json),
         "{\n  \"schema\": \"keyaudit.history/v1\",\n  \"runs\": [],\n  \"notes\": []\n}\n"
     );
 }
@@ -2143,8 +2132,8 @@ fn old_report() -> AuditReport {
     old
 }
 
-fn report_diff() -> diff::ReportDiff {
-    diff::diff(&old_report(), &fixture())
+fn report_diff() -> ReportDiff {
+    compare::diff(&old_report(), &fixture())
 }
 
 #[test]
@@ -2152,7 +2141,7 @@ fn diff_counts_the_changes() {
     let d = report_diff();
     assert_eq!(
         d.summary,
-        diff::DiffSummary {
+        DiffSummary {
             keys_added: 1,
             keys_removed: 1,
             new: 2,
@@ -2178,10 +2167,10 @@ fn diff_counts_the_changes() {
 fn diff_table_snapshot() {
     let d = report_diff();
     let mut out = Vec::new();
-    diff::render_table(&d, &PLAIN, &mut out).unwrap();
+    table::diff::render(&d, &PLAIN, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     let mut color = Vec::new();
-    diff::render_table(&d, &COLOR, &mut color).unwrap();
+    table::diff::render(&d, &COLOR, &mut color).unwrap();
     assert_eq!(strip_ansi(&String::from_utf8(color).unwrap()), out);
     insta::assert_snapshot!("diff_table", out);
 }
@@ -2189,7 +2178,9 @@ fn diff_table_snapshot() {
 #[test]
 fn diff_markdown_snapshot() {
     let mut out = Vec::new();
-    diff::render_markdown(&report_diff(), &mut out).unwrap();
+    report_diff()
+        .render(Format::Markdown, &PLAIN, &mut out)
+        .unwrap();
     let out = String::from_utf8(out).unwrap();
     for event in markdown_events(&out) {
         assert!(
@@ -2209,9 +2200,9 @@ fn diff_markdown_snapshot() {
 fn diff_json_snapshot() {
     let d = report_diff();
     let mut out = Vec::new();
-    diff::render_json(&d, &mut out).unwrap();
+    d.render(Format::Json, &PLAIN, &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
-    let back: diff::ReportDiff = serde_json::from_str(&out).unwrap();
+    let back: ReportDiff = serde_json::from_str(&out).unwrap();
     assert_eq!(back, d);
     assert!(out.starts_with("{\n  \"schema\": \"keyaudit.diff/v1\","));
     insta::assert_snapshot!("diff_json", out);
@@ -2220,7 +2211,7 @@ fn diff_json_snapshot() {
 #[test]
 fn annotate_marks_deltas_that_every_format_shows() {
     let mut report = fixture();
-    diff::annotate(&mut report, &old_report(), "reports/acme-2026-10.json");
+    compare::annotate(&mut report, &old_report(), "reports/acme-2026-10.json");
     let csv = parse_csv(&rendered(&report, Format::Csv, View::Findings, &PLAIN));
     assert_eq!(csv[0].last().map(String::as_str), Some("delta"));
     let deltas: Vec<&str> = csv[1..].iter().map(|r| r[15].as_str()).collect();
