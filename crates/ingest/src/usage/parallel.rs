@@ -37,6 +37,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use keyaudit_model::{ContentHasher, EventSink, UsageEvent};
@@ -250,11 +251,15 @@ pub fn read_usage_file_parallel<S: EventSink>(
     // thread reads on while every thread is busy.
     let (send, receive) = std::sync::mpsc::sync_channel::<Range>(workers);
     let receive = Mutex::new(receive);
-    let mut cutter = Cutter::new(data_start, len, parallel, carry);
+    // Buffers of ranges read come back to the reading thread for the next
+    // ranges: their memory is not handed back and faulted in again.
+    let (give_back, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+    let mut cutter = Cutter::new(data_start, len, parallel, carry, recycled);
     let (mut results, produced) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (name, plan, stop, merged, receive) = (&name, &plan, &stop, &merged, &receive);
+                let give_back = give_back.clone();
                 scope.spawn(move || {
                     let mut done = Vec::new();
                     // Ranges come in file order to whichever thread is free:
@@ -285,6 +290,8 @@ pub fn read_usage_file_parallel<S: EventSink>(
                         });
                         let good = counted.as_ref().is_ok_and(|c| c.clean);
                         done.push((range.index, counted));
+                        // The reading thread may be gone already.
+                        let _ = give_back.send(range.bytes);
                         if !good {
                             stop.store(true, Ordering::Relaxed);
                             continue;
@@ -516,11 +523,19 @@ struct Cutter {
     /// The room a range's buffer is made with: a share and one read, so
     /// that filling it never moves the bytes already read.
     capacity: usize,
+    /// Buffers of ranges read, to fill again.
+    recycled: Receiver<Vec<u8>>,
     done: bool,
 }
 
 impl Cutter {
-    fn new(data_start: u64, len: u64, parallel: &ParallelOptions, carry: Vec<u8>) -> Self {
+    fn new(
+        data_start: u64,
+        len: u64,
+        parallel: &ParallelOptions,
+        carry: Vec<u8>,
+        recycled: Receiver<Vec<u8>>,
+    ) -> Self {
         let data = len - data_start;
         let range_bytes = parallel.range_bytes.max(1);
         let count = (data / range_bytes).max(1);
@@ -541,6 +556,7 @@ impl Cutter {
             index: 0,
             max_range: usize::try_from(range_bytes.saturating_mul(4)).unwrap_or(usize::MAX),
             capacity,
+            recycled,
             done: false,
         }
     }
@@ -576,7 +592,14 @@ impl Cutter {
                             self.share += 1;
                             self.searched = 0;
                             if self.from + (at as u64) < self.len {
-                                let mut rest = Vec::with_capacity(self.capacity);
+                                let mut rest = match self.recycled.try_recv() {
+                                    Ok(mut spare) => {
+                                        spare.clear();
+                                        spare.reserve(self.capacity);
+                                        spare
+                                    }
+                                    Err(_) => Vec::with_capacity(self.capacity),
+                                };
                                 rest.extend_from_slice(&self.bytes[at..]);
                                 self.bytes.truncate(at);
                                 let bytes = std::mem::replace(&mut self.bytes, rest);
