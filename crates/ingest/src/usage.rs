@@ -341,7 +341,7 @@ fn parse_usage<R: BufRead>(
     on_event: impl FnMut(&UsageEvent<'_>),
 ) -> Result<UsageRead, IngestError> {
     let start = detect::start(source, &mut reader)?;
-    let mut sink = Sink::new(source, options, on_event);
+    let mut counter = Counter::new(source, options, on_event);
     match start.kind {
         Kind::Empty => Err(IngestError::Syntax {
             location: SourceLocation::file(source),
@@ -351,18 +351,18 @@ fn parse_usage<R: BufRead>(
                 .to_string(),
         }),
         Kind::Text => {
-            csv_export::read(&mut reader, start, &mut sink)?;
-            Ok(sink.finish("csv", WindowRule::given_or_inferred(options), true))
+            csv_export::read(&mut reader, start, &mut counter)?;
+            Ok(counter.finish("csv", WindowRule::given_or_inferred(options), true))
         }
-        Kind::Object | Kind::Array => match jsonapi::read(&mut reader, start, &mut sink)? {
+        Kind::Object | Kind::Array => match jsonapi::read(&mut reader, start, &mut counter)? {
             jsonapi::Top::Document => {
-                Ok(sink.finish("jsonapi", WindowRule::given_or_inferred(options), true))
+                Ok(counter.finish("jsonapi", WindowRule::given_or_inferred(options), true))
             }
             jsonapi::Top::Header(raw) => {
-                let header = jsonl_header(source, &raw, options, &mut sink)?;
-                sink.bounds = Some(header.window);
-                let end = jsonl::read_events(&mut reader, raw.end_line, raw.offset, &mut sink)?;
-                finish_jsonl(sink, &header, end.truncated, options)
+                let header = jsonl_header(source, &raw, options, &mut counter)?;
+                counter.bounds = Some(header.window);
+                let end = jsonl::read_events(&mut reader, raw.end_line, raw.offset, &mut counter)?;
+                finish_jsonl(counter, &header, end.truncated, options)
             }
         },
     }
@@ -371,37 +371,37 @@ fn parse_usage<R: BufRead>(
 /// The JSONL source once every line is read: the number of events must be
 /// the header's (unless `--allow-partial`).
 fn finish_jsonl<F: FnMut(&UsageEvent<'_>)>(
-    sink: Sink<'_, F>,
+    counter: Counter<'_, F>,
     header: &jsonl::Header,
     truncated: bool,
     options: &UsageOptions,
 ) -> Result<UsageRead, IngestError> {
     let mut complete = header.complete && !truncated;
-    if sink.counts.events != header.events {
+    if counter.counts.events != header.events {
         if !options.allow_partial {
             return Err(IngestError::EventCountMismatch {
-                file: sink.source.to_string(),
+                file: counter.source.to_string(),
                 declared: header.events,
-                found: sink.counts.events,
+                found: counter.counts.events,
             });
         }
         complete = false;
     }
-    Ok(sink.finish("jsonl", WindowRule::Declared(header.window), complete))
+    Ok(counter.finish("jsonl", WindowRule::Declared(header.window), complete))
 }
 
 /// Checks a JSONL header for the read: a header saying the fetch was
 /// incomplete is refused unless `--allow-partial`. The full keys it lists
-/// go to `sink`.
+/// go to `counter`.
 fn jsonl_header<F: FnMut(&UsageEvent<'_>)>(
     source: &str,
     raw: &jsonapi::RawHeader,
     options: &UsageOptions,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<jsonl::Header, IngestError> {
     let header = jsonl::header(source, raw)?;
     for (fingerprint, location) in jsonl::header_exposures(source, raw)? {
-        sink.exposure(fingerprint, location);
+        counter.exposure(fingerprint, location);
     }
     if !header.complete && !options.allow_partial {
         return Err(IngestError::IncompleteFetch {
@@ -443,7 +443,7 @@ impl WindowRule {
     }
 }
 
-/// What a sink counted: events, their span, events outside the window,
+/// What a counter counted: events, their span, events outside the window,
 /// and exposures (each key and column once, at its first place).
 #[derive(Debug, Default)]
 pub(crate) struct Counts {
@@ -455,8 +455,9 @@ pub(crate) struct Counts {
 }
 
 /// Receives the events of one file (or of one range of it): counts them,
-/// tracks their span, records exposures and passes each event on.
-pub(crate) struct Sink<'s, F> {
+/// tracks their span, records exposures and passes each event on (to the
+/// reader's [`EventSink`](keyaudit_model::EventSink), or a callback).
+pub(crate) struct Counter<'s, F> {
     /// The file as the user named it.
     pub(crate) source: &'s str,
     /// The zone naive times are read in.
@@ -475,7 +476,7 @@ pub(crate) struct Sink<'s, F> {
     dates: time::Dates,
 }
 
-impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
+impl<'s, F: FnMut(&UsageEvent<'_>)> Counter<'s, F> {
     fn new(source: &'s str, options: &UsageOptions, on_event: F) -> Self {
         Self {
             source,
@@ -523,7 +524,7 @@ impl<'s, F: FnMut(&UsageEvent<'_>)> Sink<'s, F> {
         self.counts
     }
 
-    /// Adds the counts of a range read after everything this sink counted;
+    /// Adds the counts of a range read after everything this counter counted;
     /// the range's rows are numbered from `row_base + 1`.
     fn absorb(&mut self, counts: Counts, row_base: usize) {
         let mine = &mut self.counts;

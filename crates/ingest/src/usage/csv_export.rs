@@ -18,7 +18,7 @@ use super::detect::{self, Start};
 use super::jsonapi::shown;
 use super::rows::{CsvSource, Ended, Record, Row, RowSource, Stopped};
 use super::time::{TIME_FORMS, trim};
-use super::{Sink, not_utf8};
+use super::{Counter, not_utf8};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::limits::check_columns;
@@ -209,12 +209,12 @@ impl Place<'_> {
 pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
     start: Start,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<(), IngestError> {
-    let source = sink.source;
+    let source = counter.source;
     let mut rows = CsvSource::new(reader, source)?;
     let mut table = Table::new(source, start, None);
-    table.read(&mut rows, sink, |_| true)?;
+    table.read(&mut rows, counter, |_| true)?;
     Ok(())
 }
 
@@ -235,12 +235,12 @@ pub(crate) struct Prologue {
 pub(crate) fn read_header<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
     start: Start,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<Option<Prologue>, IngestError> {
-    let source = sink.source;
+    let source = counter.source;
     let mut rows = CsvSource::new(reader, source)?;
     let mut table = Table::new(source, start, None);
-    table.read(&mut rows, sink, |table| table.header.is_none())?;
+    table.read(&mut rows, counter, |table| table.header.is_none())?;
     Ok(table.header.map(|header| Prologue {
         header,
         delimiter: rows.delimiter,
@@ -292,14 +292,14 @@ impl<'s> Table<'s> {
     pub(crate) fn read<S: RowSource, F: FnMut(&UsageEvent<'_>)>(
         &mut self,
         source: &mut S,
-        sink: &mut Sink<'_, F>,
+        counter: &mut Counter<'_, F>,
         mut more: impl FnMut(&Self) -> bool,
     ) -> Result<Ended, IngestError> {
         if !more(self) {
             return Ok(Ended::Asked);
         }
         let ended = source.rows(|row| {
-            self.take_row(row, sink)?;
+            self.take_row(row, counter)?;
             Ok(more(self))
         });
         self.ended(ended)
@@ -320,21 +320,21 @@ impl<'s> Table<'s> {
     pub(crate) fn take_row<F: FnMut(&UsageEvent<'_>)>(
         &mut self,
         row: Row<'_>,
-        sink: &mut Sink<'_, F>,
+        counter: &mut Counter<'_, F>,
     ) -> Result<(), IngestError> {
         self.place.row += 1;
         match row {
             Row::Raw(raw) => {
-                if !self.take(&raw, sink)? {
+                if !self.take(&raw, counter)? {
                     let mut record = csv::ByteRecord::new();
                     for i in 0..raw.len() {
                         record.push_field(raw.get(i).unwrap_or_default());
                     }
-                    self.take(&record, sink)?;
+                    self.take(&record, counter)?;
                 }
             }
             Row::Record(record) => {
-                self.take(record, sink)?;
+                self.take(record, counter)?;
             }
         }
         Ok(())
@@ -342,12 +342,12 @@ impl<'s> Table<'s> {
 
     /// Handles the record just read (its row already counted): skips it
     /// when blank, records the full keys it holds, reads it as the header
-    /// or hands its event to the sink. Returns `false`, having done
+    /// or hands its event to the counter. Returns `false`, having done
     /// nothing, for a row in place that is not UTF-8.
     fn take<R: Record, F: FnMut(&UsageEvent<'_>)>(
         &mut self,
         record: &R,
-        sink: &mut Sink<'_, F>,
+        counter: &mut Counter<'_, F>,
     ) -> Result<bool, IngestError> {
         let Self {
             place,
@@ -376,7 +376,7 @@ impl<'s> Table<'s> {
                     .as_ref()
                     .map_or_else(|| format!("column {}", i + 1), |h| h.label(i));
                 for secret in found {
-                    sink.exposure(
+                    counter.exposure(
                         secret.fingerprint,
                         place.location().with_column(column.clone()),
                     );
@@ -402,13 +402,15 @@ impl<'s> Table<'s> {
                     expected: format!("the event's time, {TIME_FORMS}"),
                 });
             }
-            Some(text) => sink
-                .parse_time(&text)
-                .ok_or_else(|| IngestError::InvalidEventTime {
-                    location: place.location().with_column(header.label(header.time)),
-                    value: shown(&text),
-                    zone: sink.zone.name().to_string(),
-                })?,
+            Some(text) => {
+                counter
+                    .parse_time(&text)
+                    .ok_or_else(|| IngestError::InvalidEventTime {
+                        location: place.location().with_column(header.label(header.time)),
+                        value: shown(&text),
+                        zone: counter.zone.name().to_string(),
+                    })?
+            }
         };
         let field = |c: Column| cells.get(header.columns[c.index()]);
         let event = UsageEvent {
@@ -423,7 +425,7 @@ impl<'s> Table<'s> {
             ip_address: field(Column::IpAddress)?,
             user_agent: field(Column::UserAgent)?,
         };
-        sink.emit(&event);
+        counter.emit(&event);
         Ok(true)
     }
 }

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::detect::{Kind, Start};
 use super::time::TIME_FORMS;
-use super::{Sink, json_message};
+use super::{Counter, json_message};
 use crate::IngestError;
 use crate::error::{SHOW_MAX, show};
 use crate::tabular::quoted_list;
@@ -199,7 +199,7 @@ pub(crate) fn shown(value: &str) -> String {
     show(&redact_secrets(value).0, SHOW_MAX)
 }
 
-/// Turns one resource into an event and hands it to the sink.
+/// Turns one resource into an event and hands it to the counter.
 ///
 /// `row` is the JSONL line or the position in `data`; `scratch` is a
 /// buffer reused across resources for numbers written as text.
@@ -207,9 +207,9 @@ pub(crate) fn emit_resource<F: FnMut(&UsageEvent<'_>)>(
     resource: &Resource<'_>,
     row: usize,
     scratch: &mut String,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<(), IngestError> {
-    let source = sink.source;
+    let source = counter.source;
     let at = |column: &str| SourceLocation::row(source, row).with_column(column);
     if let Text::Str(kind) = &resource.kind {
         if kind != "logs" {
@@ -253,7 +253,7 @@ pub(crate) fn emit_resource<F: FnMut(&UsageEvent<'_>)>(
             // Escaped strings were not in the raw text as they read now, and
             // a streamed document has no raw text checked: check them here.
             Text::Str(Cow::Owned(s)) => {
-                (!s.is_empty()).then(|| sink.clean(s.as_str(), || at(FIELDS[i])))
+                (!s.is_empty()).then(|| counter.clean(s.as_str(), || at(FIELDS[i])))
             }
             Text::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
             Text::U64(_) | Text::I64(_) | Text::F64(_) => {
@@ -270,14 +270,14 @@ pub(crate) fn emit_resource<F: FnMut(&UsageEvent<'_>)>(
                 expected: format!("the event's time, {TIME_FORMS}"),
             });
         }
-        Some(text) => sink
+        Some(text) => counter
             .parse_time(text)
             .ok_or_else(|| IngestError::InvalidValue {
                 location: at(FIELDS[CREATED_AT]),
                 value: show(text, SHOW_MAX),
                 expected: format!(
                     "{TIME_FORMS} (times without an offset are read in {})",
-                    sink.zone.name()
+                    counter.zone.name()
                 ),
             })?,
     };
@@ -292,7 +292,7 @@ pub(crate) fn emit_resource<F: FnMut(&UsageEvent<'_>)>(
         ip_address,
         user_agent,
     ] = values;
-    sink.emit(&UsageEvent {
+    counter.emit(&UsageEvent {
         id,
         created_at,
         user_id,
@@ -356,7 +356,7 @@ impl<R: BufRead> Read for Counting<'_, R> {
 
 /// Progress shared between the visitors and the caller.
 struct State<'c, 's, F> {
-    sink: &'c mut Sink<'s, F>,
+    counter: &'c mut Counter<'s, F>,
     /// The error that made a visitor stop (serde only carries a message).
     failure: Option<IngestError>,
     /// The 1-based position in `data` of the resource being read.
@@ -392,7 +392,7 @@ impl<'de, F: FnMut(&UsageEvent<'_>)> Visitor<'de> for Resources<'_, '_, '_, F> {
                 state.current = None;
                 return Ok(());
             };
-            if let Err(e) = emit_resource(&resource, entry, &mut scratch, state.sink) {
+            if let Err(e) = emit_resource(&resource, entry, &mut scratch, state.counter) {
                 state.failure = Some(e);
                 return Err(de::Error::custom("the log resource was refused"));
             }
@@ -438,7 +438,7 @@ impl<'de, F: FnMut(&UsageEvent<'_>)> Visitor<'de> for TopObject<'_, '_, '_, F> {
             match key.as_ref() {
                 "data" | "schema" if data || schema => {
                     state.failure = Some(IngestError::Syntax {
-                        location: SourceLocation::file(state.sink.source),
+                        location: SourceLocation::file(state.counter.source),
                         problem: "found both \"schema\" (a keyaudit usage JSONL header) and \
                                   \"data\" (a JSON:API document) in the first object"
                             .to_string(),
@@ -477,15 +477,15 @@ impl<'de, F: FnMut(&UsageEvent<'_>)> Visitor<'de> for TopObject<'_, '_, '_, F> {
 }
 
 /// Reads the first top-level value: a document (every resource handed to
-/// the sink) or a JSONL header (the reader is then at the first event line).
+/// the counter) or a JSONL header (the reader is then at the first event line).
 pub(crate) fn read<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
     start: Start,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<Top, IngestError> {
-    let source = sink.source;
+    let source = counter.source;
     let mut state = State {
-        sink,
+        counter,
         failure: None,
         current: None,
     };

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::jsonapi::{RESOURCE_SHAPE, RawHeader, Resource, emit_resource, shown};
 use super::time::parse_rfc3339;
-use super::{Sink, json_message, not_utf8};
+use super::{Counter, json_message, not_utf8};
 use crate::IngestError;
 use keyaudit_model::key_shape::{may_hold_key, redact_secrets};
 
@@ -161,9 +161,9 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
     reader: &mut R,
     mut line: usize,
     mut offset: usize,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<LinesEnd, IngestError> {
-    let source = sink.source;
+    let source = counter.source;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut scratch = String::new();
     loop {
@@ -174,7 +174,7 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
                 file: source.to_string(),
                 source: e,
             })?;
-        if read == 0 || sink.stopped() {
+        if read == 0 || counter.stopped() {
             return Ok(LinesEnd {
                 truncated: false,
                 line,
@@ -220,12 +220,12 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
             {
                 location = location.with_column(field);
             }
-            sink.exposure(secret.fingerprint, location);
+            counter.exposure(secret.fingerprint, location);
         }
         let resource = match parsed {
             Ok(resource) => resource,
             Err(e) if !terminated && (e.is_eof() || e.is_syntax()) => {
-                if sink.allow_partial {
+                if counter.allow_partial {
                     return Ok(LinesEnd {
                         truncated: true,
                         line,
@@ -249,6 +249,6 @@ pub(crate) fn read_events<R: BufRead, F: FnMut(&UsageEvent<'_>)>(
                 });
             }
         };
-        emit_resource(&resource, line, &mut scratch, sink)?;
+        emit_resource(&resource, line, &mut scratch, counter)?;
     }
 }

@@ -37,8 +37,8 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::mpsc::Receiver;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 
 use keyaudit_model::{ContentHasher, EventSink, UsageEvent};
 
@@ -50,7 +50,8 @@ use super::jsonl::{self, LinesEnd};
 use super::rows::{Ended, RawRow, Record, Row, RowError, RowSource};
 use super::scan::Scanner;
 use super::{
-    Counts, Sink, UsageOptions, UsageRead, WindowRule, finish_jsonl, jsonl_header, read_usage_file,
+    Counter, Counts, UsageOptions, UsageRead, WindowRule, finish_jsonl, jsonl_header,
+    read_usage_file,
 };
 use crate::IngestError;
 
@@ -179,7 +180,7 @@ pub fn read_usage_file_parallel<S: EventSink>(
     // ranges from the bytes read here and on, never read twice.
     let mut first = sink.tally();
     let mut reader = BufReader::with_capacity(1 << 16, Recording::new(&file, PROLOGUE_KEEP));
-    let mut counts = Sink::new(&name, options, |event| sink.observe(&mut first, event));
+    let mut counts = Counter::new(&name, options, |event| sink.observe(&mut first, event));
     let start = detect::start(&name, &mut reader)?;
     let (plan, data_start) = match start.kind {
         Kind::Empty => {
@@ -279,7 +280,7 @@ pub fn read_usage_file_parallel<S: EventSink>(
                         }
                         let mut tally = sink.tally();
                         let mut counts =
-                            Sink::new(name, options, |event| sink.observe(&mut tally, event));
+                            Counter::new(name, options, |event| sink.observe(&mut tally, event));
                         counts.stop = Some(stop);
                         let result = read_range(plan, &range, &mut counts);
                         let counted = result.map(|(rows, truncated, clean)| RangeCounts {
@@ -356,7 +357,7 @@ pub fn read_usage_file_parallel<S: EventSink>(
         }
     }
 
-    let mut counts = Sink::new(&name, options, |_: &UsageEvent<'_>| {});
+    let mut counts = Counter::new(&name, options, |_: &UsageEvent<'_>| {});
     counts.absorb(prologue, 0);
     let (mut row, truncated) = match &plan {
         Plan::Jsonl { header, line } => {
@@ -419,18 +420,19 @@ struct Range {
 fn read_range<F: FnMut(&UsageEvent<'_>)>(
     plan: &Plan,
     range: &Range,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<(usize, bool, bool), IngestError> {
     let bytes = range.bytes.as_slice();
     match plan {
         Plan::Jsonl { header, .. } => {
-            sink.bounds = Some(header.window);
+            counter.bounds = Some(header.window);
             let offset = usize::try_from(range.from).unwrap_or(usize::MAX);
-            let LinesEnd { truncated, line } = jsonl::read_events(&mut { bytes }, 0, offset, sink)?;
-            Ok((line, truncated, !sink.stopped()))
+            let LinesEnd { truncated, line } =
+                jsonl::read_events(&mut { bytes }, 0, offset, counter)?;
+            Ok((line, truncated, !counter.stopped()))
         }
         Plan::Csv(prologue) => {
-            let (rows, clean) = read_csv_range(bytes, range.last, prologue, sink)?;
+            let (rows, clean) = read_csv_range(bytes, range.last, prologue, counter)?;
             Ok((rows, false, clean))
         }
     }
@@ -448,9 +450,9 @@ fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
     bytes: &[u8],
     last: bool,
     prologue: &csv_export::Prologue,
-    sink: &mut Sink<'_, F>,
+    counter: &mut Counter<'_, F>,
 ) -> Result<(usize, bool), IngestError> {
-    let mut table = Table::rows_after(sink.source, prologue);
+    let mut table = Table::rows_after(counter.source, prologue);
     // A range that is not the last is read up to the marker that follows
     // it: only a range that ends on a row boundary gives it back as a row
     // of its own.
@@ -460,11 +462,11 @@ fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
     loop {
         let mut stopped = false;
         let ended = scanner.rows(|row| {
-            stopped = sink.stopped();
+            stopped = counter.stopped();
             if stopped || (!last && is_marker(&row, marker)) {
                 return Ok(false);
             }
-            table.take_row(row, sink)?;
+            table.take_row(row, counter)?;
             Ok(true)
         });
         let row = table.rows() + 1;
@@ -477,7 +479,7 @@ fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
         }
         if scanner
             .at_end()
-            .map_err(|e| RowError::Io(e).at(sink.source, row))?
+            .map_err(|e| RowError::Io(e).at(counter.source, row))?
         {
             return Ok((table.rows(), true));
         }
@@ -487,7 +489,7 @@ fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
             text: std::str::from_utf8(marker).ok(),
             spans: &[(0, marker.len())],
         };
-        table.take_row(Row::Raw(row), sink)?;
+        table.take_row(Row::Raw(row), counter)?;
     }
 }
 
