@@ -45,7 +45,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use keyaudit_engine::{Attribution, PolicyErrors, ValidPolicy};
 use keyaudit_ingest::IngestError;
-use keyaudit_model::{AuditReport, HeaderWindow, Inventory, UsageEvent, UsageHeader};
+use keyaudit_model::{
+    AuditReport, HeaderWindow, Inventory, KeyFingerprint, UsageEvent, UsageHeader,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::rng::Rng;
@@ -264,7 +266,7 @@ impl Dataset {
                 .iter()
                 .map(|k| KeyTruth {
                     name: k.name.clone(),
-                    fingerprint: k.fingerprint.clone(),
+                    fingerprint: k.fingerprint.as_str().to_string(),
                     ..KeyTruth::default()
                 })
                 .collect(),
@@ -478,7 +480,7 @@ impl Binding {
 pub struct Key {
     index: usize,
     name: String,
-    fingerprint: String,
+    fingerprint: KeyFingerprint,
     vendor: &'static str,
     password_access: bool,
     dormant: bool,
@@ -495,7 +497,8 @@ impl Key {
         } else {
             format!("{vendor} {} {k:04}", PURPOSES[rng.index(PURPOSES.len())])
         };
-        let fingerprint = format!("ITG.{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+        let high = u128::from(rng.next_u64()) << 64;
+        let fingerprint = KeyFingerprint::from_u128(high | u128::from(rng.next_u64()));
         Self {
             index: k,
             name,
@@ -574,9 +577,9 @@ impl World {
                 + TimeDelta::days(((key.index * 7) % 900) as i64);
             let _ = writeln!(
                 out,
-                "{},{}.*****,{},{},,{} team,Integration with {},active,contoso-msp",
+                "{},{},{},{},,{} team,Integration with {},active,contoso-msp",
                 key.name,
-                key.fingerprint,
+                key.fingerprint.masked(),
                 if key.password_access { "yes" } else { "no" },
                 created.format("%Y-%m-%d"),
                 key.vendor,
@@ -840,11 +843,10 @@ impl<'w> Events<'w> {
         e.leak = self.data.leak_every > 0 && i >= 1234 && (i - 1234) % self.data.leak_every == 0;
         if e.leak {
             // A key pasted into a note: the audit must find and redact it.
-            let victim = &keys
+            let none = KeyFingerprint::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+            let victim = keys
                 .get((i as usize) % keys.len().max(1))
-                .map_or("ITG.0123456789abcdef0123456789abcdef", |k| {
-                    k.fingerprint.as_str()
-                });
+                .map_or(&none, |k| &k.fingerprint);
             let _ = write!(
                 e.resource_name,
                 "API key for sync: {victim}.s3cr3tT0k3n{n:04}x"

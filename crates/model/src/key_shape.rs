@@ -46,6 +46,12 @@ const DOTS_APART: usize = HEX_DIGITS + 1;
 /// What replaces the secret in a masked key.
 const MASK: &str = ".*****";
 
+/// How a fingerprint is written, for messages.
+pub const FINGERPRINT_FORM: &str = "ITG.<32 hex digits>";
+
+/// How a masked key is written, for messages.
+pub const MASKED_FORM: &str = "ITG.<32 hex digits>.*****";
+
 /// Length of a masked key, `ITG.<32 hex>.*****`.
 pub const MASKED_LEN: usize = KeyFingerprint::LEN + MASK.len();
 
@@ -116,6 +122,19 @@ impl KeyFingerprint {
     /// The fingerprint as text: `ITG.<32 lower-case hex digits>`.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The fingerprint whose 32 hex digits are those of `n` (for generated
+    /// inventories and tests).
+    ///
+    /// ```
+    /// use keyaudit_model::KeyFingerprint;
+    ///
+    /// let fp = KeyFingerprint::from_u128(0x45df64a0dd9df8a7a79dc4382927a045);
+    /// assert_eq!(fp.as_str(), "ITG.45df64a0dd9df8a7a79dc4382927a045");
+    /// ```
+    pub fn from_u128(n: u128) -> Self {
+        Self(format!("{PREFIX}{n:032x}"))
     }
 
     /// The key as IT Glue's settings page shows it: `ITG.<hex>.*****`.

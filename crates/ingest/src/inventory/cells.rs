@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use keyaudit_model::key_shape;
+use keyaudit_model::key_shape::{self, FINGERPRINT_FORM, MASKED_FORM};
 use keyaudit_model::{KeyFingerprint, KeyState, LastUse, SourceLocation};
 use regex::Regex;
 
@@ -26,8 +26,6 @@ const DATE_FORMS: &str = "a date such as 2024-03-31, a UTC time such as 2024-03-
 const STATE_EXPECTED: &str = "active, paused or revoked (an empty cell means active)";
 
 /// What a key cell may hold.
-const KEY_EXPECTED: &str = "a masked key as the settings page shows it (ITG.<32 hex digits>.*****), \
-     a fingerprint (ITG.<32 hex digits>) or an empty cell";
 
 /// Longest non-secret key cell quoted in a message.
 const KEY_SHOW_MAX: usize = 40;
@@ -167,7 +165,10 @@ pub(crate) fn key(text: &str, loc: &SourceLocation) -> Result<Option<KeyFingerpr
     Err(IngestError::InvalidKeyCell {
         location: loc.clone(),
         found,
-        expected: KEY_EXPECTED.to_string(),
+        expected: format!(
+            "a masked key as the settings page shows it ({MASKED_FORM}), a fingerprint \
+             ({FINGERPRINT_FORM}) or an empty cell"
+        ),
     })
 }
 

@@ -19,7 +19,7 @@ use super::jsonapi::{RESOURCE_SHAPE, RawHeader, Resource, emit_resource, shown};
 use super::time::parse_rfc3339;
 use super::{Counter, json_message, not_utf8};
 use crate::IngestError;
-use keyaudit_model::key_shape::{may_hold_key, redact_secrets};
+use keyaudit_model::key_shape::{FINGERPRINT_FORM, may_hold_key, redact_secrets};
 
 /// What the read keeps of a validated [`UsageHeader`](keyaudit_model::UsageHeader).
 #[derive(Debug, Clone, Copy)]
@@ -118,15 +118,16 @@ pub(crate) fn header_exposures(
     source: &str,
     raw: &RawHeader,
 ) -> Result<Vec<(KeyFingerprint, SourceLocation)>, IngestError> {
-    const EXPECTED: &str = "a list of {\"fingerprint\": \"ITG.<32 hex digits>\", \"line\": <line \
-         of the record, 2 or more>, \"field\": <the attribute, optional>}";
     let Some(value) = &raw.exposures else {
         return Ok(Vec::new());
     };
     let invalid = || IngestError::InvalidValue {
         location: SourceLocation::row(source, raw.line).with_column("exposures"),
         value: shown_value(value),
-        expected: EXPECTED.to_string(),
+        expected: format!(
+            "a list of {{\"fingerprint\": \"{FINGERPRINT_FORM}\", \"line\": <line of the \
+             record, 2 or more>, \"field\": <the attribute, optional>}}"
+        ),
     };
     let list = value.as_array().ok_or_else(invalid)?;
     list.iter()
