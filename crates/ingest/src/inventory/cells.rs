@@ -25,8 +25,6 @@ const DATE_FORMS: &str = "a date such as 2024-03-31, a UTC time such as 2024-03-
 /// What a state cell may hold.
 const STATE_EXPECTED: &str = "active, paused or revoked (an empty cell means active)";
 
-/// What a key cell may hold.
-
 /// Longest non-secret key cell quoted in a message.
 const KEY_SHOW_MAX: usize = 40;
 
