@@ -128,35 +128,3 @@ fn cause_message(cause: &(dyn Error + 'static)) -> String {
 pub fn failure_code(error: &anyhow::Error) -> ExitCode {
     ExitCode::from(Failure::of(error).exit_code())
 }
-
-#[cfg(test)]
-mod tests {
-    use anyhow::anyhow;
-
-    use super::*;
-
-    #[test]
-    fn a_mark_anywhere_in_the_chain_decides_the_code() {
-        assert_eq!(Failure::of(&anyhow!("bad row")), Failure::BadInput);
-        let api = Failure::Api.mark(anyhow!("HTTP 500"));
-        assert_eq!(Failure::of(&api), Failure::Api);
-        let output = Failure::Output
-            .mark(std::io::Error::other("disk full"))
-            .context("cannot write `r.json`");
-        assert_eq!(Failure::of(&output), Failure::Output);
-        assert_eq!(
-            [Failure::BadInput, Failure::Api, Failure::Output].map(Failure::exit_code),
-            [2, 3, 4]
-        );
-    }
-
-    #[test]
-    fn a_mark_changes_no_message() {
-        let inner = anyhow!("No space left on device").context("cannot write `r.json`");
-        let marked = Failure::Output.mark(inner).context("the audit failed");
-        assert_eq!(
-            format!("{marked:#}"),
-            "the audit failed: cannot write `r.json`: No space left on device"
-        );
-    }
-}

@@ -261,7 +261,7 @@ fn kind(kind: InputKind) -> &'static str {
 
 /// Lists the leaves where `before` (the report) and `after` (re-made)
 /// differ, as `path: value in the report, value when re-made`.
-fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
+pub fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
     match (before, after) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
@@ -319,28 +319,5 @@ fn show(value: &Value) -> String {
     } else {
         let cut: String = text.chars().take(77).collect();
         format!("{cut}…")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn differences_are_listed_by_json_path() {
-        let before =
-            serde_json::json!({"findings": [{"severity": "high"}, {"severity": "low"}], "a": 1});
-        let after =
-            serde_json::json!({"findings": [{"severity": "medium"}, {"severity": "low"}], "b": 2});
-        let mut out = Vec::new();
-        json_diff("", &before, &after, &mut out);
-        assert_eq!(
-            out,
-            [
-                "a: 1 in the report, absent when re-made",
-                "findings[0].severity: \"high\" in the report, \"medium\" when re-made",
-                "b: absent in the report, 2 when re-made",
-            ]
-        );
     }
 }

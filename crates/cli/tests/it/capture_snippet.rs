@@ -258,3 +258,72 @@ fn the_saved_page_carries_the_attributes_not_the_live_state() {
     assert_eq!(access("Vault export"), Some(Value::Bool(true)));
     assert_eq!(access("HaloPSA Integration"), Some(Value::Bool(true)));
 }
+
+/// The snippet and the bookmarklet as text.
+mod text {
+    use keyaudit_cli::commands::capture_snippet::{SNIPPET, bookmarklet};
+
+    /// Percent-decodes a URL's text.
+    fn decode(url: &str) -> String {
+        let bytes = url.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_bookmarklet_is_the_snippet_without_comments_in_a_void() {
+        let url = bookmarklet(SNIPPET);
+        let script = decode(url.strip_prefix("javascript:").unwrap());
+        assert!(script.starts_with("void((tsv) => navigator.clipboard.writeText(tsv)"));
+        assert!(script.ends_with("})())"), "{script}");
+        assert!(!script.lines().any(|l| l.trim_start().starts_with("//")));
+        assert!(script.contains("box.checked ? \"yes\" : \"no\""));
+        // Nothing a URL could take for a delimiter or an escape is left bare.
+        assert!(
+            url.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%:".contains(&b))
+        );
+    }
+
+    #[test]
+    fn the_snippet_is_one_expression_that_reads_the_live_state() {
+        let code = SNIPPET.trim_end();
+        let body: Vec<&str> = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        assert_eq!(body.first(), Some(&"(() => {"));
+        assert_eq!(body.last(), Some(&"})()"));
+        // The live property, never the attribute.
+        assert!(code.contains(".checked"));
+        assert!(!code.contains("getAttribute(\"checked\")"));
+        // Reads and returns; never sends, stores or writes.
+        for banned in [
+            "fetch(",
+            "XMLHttpRequest",
+            "sendBeacon",
+            "WebSocket",
+            "localStorage",
+            "sessionStorage",
+            "document.cookie",
+            "innerHTML",
+            ".click(",
+            "setAttribute",
+            "appendChild",
+            ".remove(",
+        ] {
+            assert!(!code.contains(banned), "{banned}");
+        }
+    }
+}

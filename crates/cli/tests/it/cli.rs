@@ -939,3 +939,85 @@ fn capture_snippet_prints_the_snippet_and_its_bookmarklet() {
     let rules = stdout_of(&["rules", "--format", "json"]);
     assert!(rules.contains("\"code\": \"password-access-unknown\""));
 }
+
+/// How a command's format is chosen and offered.
+mod formats {
+    use std::path::Path;
+
+    use clap::builder::TypedValueParser;
+    use clap::error::ErrorKind;
+    use keyaudit_cli::cli::{Cli, chosen_format, format_help, formats};
+    use keyaudit_report::{
+        CATALOGUE_FORMATS, DIFF_FORMATS, Format, HISTORY_FORMATS, REPORT_FORMATS,
+    };
+
+    #[test]
+    fn the_output_extension_picks_a_format_the_document_supports_else_a_table() {
+        let pick =
+            |flag, path: &str, supported| chosen_format(flag, Some(Path::new(path)), supported);
+        assert_eq!(pick(None, "r.csv", REPORT_FORMATS), Format::Csv);
+        assert_eq!(pick(None, "r.JSON", REPORT_FORMATS), Format::Json);
+        assert_eq!(pick(None, "r.markdown", REPORT_FORMATS), Format::Markdown);
+        assert_eq!(pick(None, "r.htm", REPORT_FORMATS), Format::Html);
+        assert_eq!(pick(None, "r.ics", REPORT_FORMATS), Format::Ics);
+        assert_eq!(pick(None, "r.txt", REPORT_FORMATS), Format::Table);
+        assert_eq!(pick(None, "-", REPORT_FORMATS), Format::Table);
+        // A diff has no HTML and a history no CSV: the table, as before.
+        assert_eq!(pick(None, "d.html", DIFF_FORMATS), Format::Table);
+        assert_eq!(pick(None, "d.md", DIFF_FORMATS), Format::Markdown);
+        assert_eq!(pick(None, "h.csv", HISTORY_FORMATS), Format::Table);
+        assert_eq!(pick(None, "h.html", HISTORY_FORMATS), Format::Html);
+        assert_eq!(pick(None, "r.ics", CATALOGUE_FORMATS), Format::Table);
+        // --format wins over the extension.
+        assert_eq!(
+            pick(Some(Format::Ocsf), "r.json", REPORT_FORMATS),
+            Format::Ocsf
+        );
+        assert_eq!(chosen_format(None, None, REPORT_FORMATS), Format::Table);
+    }
+
+    #[test]
+    fn format_help_and_values_come_from_the_documents_formats() {
+        assert_eq!(
+            format_help(REPORT_FORMATS),
+            "Output format. Default: from the --output extension (.csv, .json, .md, .html, .ics), else table"
+        );
+        assert_eq!(
+            format_help(DIFF_FORMATS),
+            "Output format. Default: from the --output extension (.json, .md), else table"
+        );
+        let names: Vec<String> = formats(HISTORY_FORMATS)
+            .possible_values()
+            .into_iter()
+            .flatten()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["table", "json", "markdown", "html"]);
+    }
+
+    #[test]
+    fn format_flags_accept_only_the_documents_formats() {
+        use clap::Parser;
+        let rules = Cli::try_parse_from(["keyaudit", "rules", "--format", "markdown"]);
+        assert!(rules.is_ok());
+        let err = Cli::try_parse_from(["keyaudit", "rules", "--format", "html"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        assert!(
+            err.to_string()
+                .contains("[possible values: table, json, markdown]"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["keyaudit", "audit", "--format", "xml"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: table, csv, json, markdown, html, ocsf, ics]"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["keyaudit", "audit", "--view", "rows"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[possible values: findings, keys, compliance, forecast]"),
+            "{err}"
+        );
+    }
+}

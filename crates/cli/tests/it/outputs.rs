@@ -294,3 +294,75 @@ fn every_diagnostic_code_is_documented() {
         .collect();
     assert_eq!(documented, codes);
 }
+
+/// How outputs are prepared and failures classified, in the binary's own
+/// terms.
+mod parts {
+    use std::fs;
+    use std::path::Path;
+
+    use anyhow::anyhow;
+    use keyaudit_cli::exit::Failure;
+    use keyaudit_cli::output::Output;
+
+    #[test]
+    fn dash_and_nothing_are_stdout() {
+        assert!(Output::prepare(None, []).unwrap().is_stdout());
+        assert!(
+            Output::prepare(Some(Path::new("-")), [])
+                .unwrap()
+                .is_stdout()
+        );
+    }
+
+    #[test]
+    fn an_input_reached_another_way_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("keys.csv");
+        fs::write(&input, "Name\nHalo\n").unwrap();
+        fs::create_dir(dir.path().join("x")).unwrap();
+        let other = dir.path().join("x").join("..").join("keys.csv");
+        let err = Output::prepare(Some(&other), [("--inventory", input.as_path())]).unwrap_err();
+        assert_eq!(Failure::of(&err), Failure::BadInput);
+        assert!(err.to_string().contains("--inventory"), "{err}");
+        let fresh = dir.path().join("report.csv");
+        assert!(matches!(
+            Output::prepare(Some(&fresh), [("--inventory", input.as_path())]).unwrap(),
+            Output::File(_)
+        ));
+        assert_eq!(fs::read(&input).unwrap(), b"Name\nHalo\n");
+    }
+
+    #[test]
+    fn a_missing_folder_is_an_output_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("r.json");
+        let err = Output::prepare(Some(&path), []).unwrap_err();
+        assert_eq!(Failure::of(&err), Failure::Output);
+    }
+
+    #[test]
+    fn a_mark_anywhere_in_the_chain_decides_the_code() {
+        assert_eq!(Failure::of(&anyhow!("bad row")), Failure::BadInput);
+        let api = Failure::Api.mark(anyhow!("HTTP 500"));
+        assert_eq!(Failure::of(&api), Failure::Api);
+        let output = Failure::Output
+            .mark(std::io::Error::other("disk full"))
+            .context("cannot write `r.json`");
+        assert_eq!(Failure::of(&output), Failure::Output);
+        assert_eq!(
+            [Failure::BadInput, Failure::Api, Failure::Output].map(Failure::exit_code),
+            [2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn a_mark_changes_no_message() {
+        let inner = anyhow!("No space left on device").context("cannot write `r.json`");
+        let marked = Failure::Output.mark(inner).context("the audit failed");
+        assert_eq!(
+            format!("{marked:#}"),
+            "the audit failed: cannot write `r.json`: No space left on device"
+        );
+    }
+}
