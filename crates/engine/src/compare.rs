@@ -7,6 +7,8 @@
 //!   with a baseline report (`keyaudit audit --baseline`).
 //! - [`history`]: the trend over many audits (`keyaudit history`, the
 //!   `keyaudit.history/v1` document).
+//! - [`changed_inputs`] and [`field_differences`]: what differs between a
+//!   report and the report re-made from its inputs (`keyaudit verify`).
 //!
 //! Keys are matched by their [`KeyIdentity`](keyaudit_model::KeyIdentity)
 //! (fingerprint, else account and name ignoring case and spacing); findings
@@ -18,10 +20,12 @@
 mod annotate;
 mod diff;
 mod history;
+mod verify;
 
 pub use annotate::annotate;
 pub use diff::diff;
 pub use history::history;
+pub use verify::{FieldDifference, InputChange, changed_inputs, field_differences};
 
 use keyaudit_model::{Delta, Finding, FindingState, FindingStatus, Severity};
 

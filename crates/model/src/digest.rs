@@ -30,6 +30,23 @@ impl ContentDigest {
     }
 }
 
+impl ContentDigest {
+    /// The digest of everything `reader` gives, read in pieces (a usage
+    /// file may be gigabytes).
+    pub fn of_reader(mut reader: impl std::io::Read) -> std::io::Result<Self> {
+        let mut hasher = ContentHasher::default();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(hasher.finish()),
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 /// Computes a [`ContentDigest`] over bytes given piece by piece, in order.
 #[derive(Debug, Clone, Default)]
 pub struct ContentHasher {

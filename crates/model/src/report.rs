@@ -34,6 +34,18 @@ pub enum InputKind {
     Baseline,
 }
 
+impl InputKind {
+    /// Its name, as in JSON (`inventory`, `usage`, `policy`, `baseline`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Inventory => "inventory",
+            InputKind::Usage => "usage",
+            InputKind::Policy => "policy",
+            InputKind::Baseline => "baseline",
+        }
+    }
+}
+
 /// Where an input's bytes came from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -207,12 +207,7 @@ fn write_masthead(report: &AuditReport, out: &mut impl Write) -> io::Result<()> 
             "<div class=\"wide\"><dt>Inputs</dt><dd><ul class=\"inputs\">"
         )?;
         for input in &report.inputs {
-            let kind = match input.kind {
-                keyaudit_model::InputKind::Inventory => "inventory",
-                keyaudit_model::InputKind::Usage => "usage",
-                keyaudit_model::InputKind::Policy => "policy",
-                keyaudit_model::InputKind::Baseline => "baseline",
-            };
+            let kind = input.kind.as_str();
             write!(
                 out,
                 "<li><span class=\"kind\">{kind}</span> <code>{}</code> <span class=\"detail\">{}",

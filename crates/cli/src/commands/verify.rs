@@ -2,14 +2,12 @@
 //! compare it byte for byte.
 
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use keyaudit_model::{
-    AuditReport, ContentDigest, ContentHasher, InputFile, InputKind, InputOrigin,
-};
+use keyaudit_engine::compare::{InputChange, changed_inputs, field_differences};
+use keyaudit_model::{AuditReport, ContentDigest, InputFile, InputKind, InputOrigin};
 use keyaudit_report::json;
 use serde_json::Value;
 
@@ -97,7 +95,7 @@ fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<Strin
         .map(|i| {
             format!(
                 "{} `{}` is missing (expected {} of {} bytes)",
-                kind(i.kind),
+                i.kind.as_str(),
                 i.path,
                 i.sha256.as_deref().unwrap_or("-"),
                 i.bytes.unwrap_or(0)
@@ -119,7 +117,10 @@ fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<Strin
             }));
         }
     };
-    let changed = changed_inputs(report, &remade);
+    let changed: Vec<String> = changed_inputs(report, &remade)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if !changed.is_empty() {
         return Ok(Some(changed.join("\n")));
     }
@@ -136,8 +137,7 @@ fn check(shown: &str, bytes: &[u8], report: &AuditReport) -> Result<Option<Strin
     }
     let before: Value = serde_json::from_slice(bytes).context("re-reading the report")?;
     let after: Value = serde_json::from_slice(&again).context("re-reading the re-made report")?;
-    let mut differences = Vec::new();
-    json_diff("", &before, &after, &mut differences);
+    let differences = field_differences(&before, &after);
     if differences.is_empty() {
         return Ok(Some(format!(
             "its content equals the re-made report's, but not its bytes: `{shown}` was re-formatted (spacing, order of fields) after it was written"
@@ -191,27 +191,6 @@ fn request(report: &AuditReport) -> Result<Request> {
     })
 }
 
-/// The inputs whose digest in the re-made report is not the report's.
-fn changed_inputs(report: &AuditReport, remade: &AuditReport) -> Vec<String> {
-    let mut changed = Vec::new();
-    for input in &report.inputs {
-        let now = remade
-            .inputs
-            .iter()
-            .find(|i| i.kind == input.kind && i.path == input.path);
-        match now {
-            Some(now) if now.sha256 == input.sha256 => {}
-            Some(now) => changed.push(changed_line(input, now.sha256.as_deref().unwrap_or("-"))),
-            None => changed.push(format!(
-                "{} `{}` is in the report but was not read when re-made",
-                kind(input.kind),
-                input.path
-            )),
-        }
-    }
-    changed
-}
-
 /// The file inputs whose bytes on disk are not those recorded.
 fn changed_on_disk(report: &AuditReport) -> Vec<String> {
     report
@@ -222,102 +201,13 @@ fn changed_on_disk(report: &AuditReport) -> Vec<String> {
             let now = digest_of_file(Path::new(&input.path))
                 .map(|digest| digest.sha256)
                 .unwrap_or_else(|err| format!("unreadable ({err})"));
-            (Some(now.as_str()) != input.sha256.as_deref()).then(|| changed_line(input, &now))
+            (Some(now.as_str()) != input.sha256.as_deref())
+                .then(|| InputChange::Changed { input, now }.to_string())
         })
         .collect()
 }
 
 /// The digest of a file, read in pieces (a usage file may be gigabytes).
 fn digest_of_file(path: &Path) -> std::io::Result<ContentDigest> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = ContentHasher::default();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hasher.finish());
-        }
-        hasher.update(&buf[..n]);
-    }
-}
-
-fn changed_line(input: &InputFile, now: &str) -> String {
-    format!(
-        "{} `{}` changed: {} in the report, {now} now",
-        kind(input.kind),
-        input.path,
-        input.sha256.as_deref().unwrap_or("-")
-    )
-}
-
-fn kind(kind: InputKind) -> &'static str {
-    match kind {
-        InputKind::Inventory => "inventory",
-        InputKind::Usage => "usage",
-        InputKind::Policy => "policy",
-        InputKind::Baseline => "baseline",
-    }
-}
-
-/// Lists the leaves where `before` (the report) and `after` (re-made)
-/// differ, as `path: value in the report, value when re-made`.
-pub fn json_diff(path: &str, before: &Value, after: &Value, out: &mut Vec<String>) {
-    match (before, after) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (key, value) in a {
-                let at = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                match b.get(key) {
-                    Some(other) => json_diff(&at, value, other, out),
-                    None => out.push(format!(
-                        "{at}: {} in the report, absent when re-made",
-                        show(value)
-                    )),
-                }
-            }
-            for (key, value) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
-                let at = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                out.push(format!(
-                    "{at}: absent in the report, {} when re-made",
-                    show(value)
-                ));
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                json_diff(&format!("{path}[{i}]"), x, y, out);
-            }
-            if a.len() != b.len() {
-                out.push(format!(
-                    "{path}: {} entries in the report, {} when re-made",
-                    a.len(),
-                    b.len()
-                ));
-            }
-        }
-        _ if before == after => {}
-        _ => out.push(format!(
-            "{path}: {} in the report, {} when re-made",
-            show(before),
-            show(after)
-        )),
-    }
-}
-
-/// A JSON value for one line: at most 80 characters.
-fn show(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 80 {
-        text
-    } else {
-        let cut: String = text.chars().take(77).collect();
-        format!("{cut}…")
-    }
+    ContentDigest::of_reader(std::fs::File::open(path)?)
 }

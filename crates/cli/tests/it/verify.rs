@@ -331,26 +331,3 @@ fn a_closed_pipe_ends_the_output_without_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
-
-/// How an edited report's differences are listed.
-mod differences {
-    use keyaudit_cli::commands::verify::json_diff;
-
-    #[test]
-    fn differences_are_listed_by_json_path() {
-        let before =
-            serde_json::json!({"findings": [{"severity": "high"}, {"severity": "low"}], "a": 1});
-        let after =
-            serde_json::json!({"findings": [{"severity": "medium"}, {"severity": "low"}], "b": 2});
-        let mut out = Vec::new();
-        json_diff("", &before, &after, &mut out);
-        assert_eq!(
-            out,
-            [
-                "a: 1 in the report, absent when re-made",
-                "findings[0].severity: \"high\" in the report, \"medium\" when re-made",
-                "b: absent in the report, 2 when re-made",
-            ]
-        );
-    }
-}
