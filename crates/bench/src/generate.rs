@@ -71,7 +71,7 @@ fn window_end() -> DateTime<Utc> {
 }
 
 /// The activity-log format to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// The `fetch-usage` JSONL: a header line, then one log resource per line.
     #[default]

@@ -9,7 +9,7 @@ mod scaling;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use keyaudit_bench::generate::{DEFAULT_SEED, Dataset, Format};
 
 #[derive(Debug, Parser)]
@@ -20,21 +20,6 @@ use keyaudit_bench::generate::{DEFAULT_SEED, Dataset, Format};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FormatArg {
-    Jsonl,
-    Csv,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Csv => Format::Csv,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,8 +34,8 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         events: u64,
         /// The activity log's format.
-        #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
-        format: FormatArg,
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
         /// The folder to write into.
         #[arg(long)]
         out: PathBuf,
@@ -141,7 +126,7 @@ fn main() -> Result<()> {
             let data = Dataset {
                 keys,
                 events,
-                format: format.into(),
+                format,
                 seed,
                 crlf,
                 multiline,
