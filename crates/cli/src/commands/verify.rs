@@ -198,16 +198,12 @@ fn changed_on_disk(report: &AuditReport) -> Vec<String> {
         .iter()
         .filter(|i| i.origin == InputOrigin::File)
         .filter_map(|input| {
-            let now = digest_of_file(Path::new(&input.path))
+            let now = std::fs::File::open(&input.path)
+                .and_then(ContentDigest::of_reader)
                 .map(|digest| digest.sha256)
                 .unwrap_or_else(|err| format!("unreadable ({err})"));
             (Some(now.as_str()) != input.sha256.as_deref())
                 .then(|| InputChange::Changed { input, now }.to_string())
         })
         .collect()
-}
-
-/// The digest of a file, read in pieces (a usage file may be gigabytes).
-fn digest_of_file(path: &Path) -> std::io::Result<ContentDigest> {
-    ContentDigest::of_reader(std::fs::File::open(path)?)
 }

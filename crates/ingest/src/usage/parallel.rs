@@ -479,7 +479,7 @@ fn read_csv_range<F: FnMut(&UsageEvent<'_>)>(
         }
         if scanner
             .at_end()
-            .map_err(|e| RowError::Io(e).at(counter.source, row))?
+            .map_err(|e| RowError::from(e).at(counter.source, row))?
         {
             return Ok((table.rows(), true));
         }

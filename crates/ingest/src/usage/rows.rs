@@ -59,6 +59,29 @@ pub(crate) enum RowError {
     Io(io::Error),
 }
 
+impl From<io::Error> for RowError {
+    /// A read error, or the row limit that a reader reports as one.
+    fn from(e: io::Error) -> Self {
+        if is_row_too_long(&e) {
+            RowError::TooLong
+        } else {
+            RowError::Io(e)
+        }
+    }
+}
+
+impl From<csv::Error> for RowError {
+    /// The csv crate's error, or the row limit that its reader reports as
+    /// one.
+    fn from(e: csv::Error) -> Self {
+        if is_csv_row_too_long(&e) {
+            RowError::TooLong
+        } else {
+            RowError::Csv(e)
+        }
+    }
+}
+
 impl RowError {
     /// The error, for the row numbered `row` of `source` (the row that
     /// could not be read).
@@ -69,13 +92,7 @@ impl RowError {
         };
         match self {
             RowError::TooLong => row_too_long(SourceLocation::row(source, row)),
-            RowError::Io(e) if is_row_too_long(&e) => {
-                row_too_long(SourceLocation::row(source, row))
-            }
             RowError::Io(e) => io(e),
-            RowError::Csv(e) if is_csv_row_too_long(&e) => {
-                row_too_long(SourceLocation::row(source, row))
-            }
             RowError::Csv(e) => {
                 let message = e.to_string();
                 match e.into_kind() {
@@ -155,7 +172,7 @@ impl<R: Read> RowSource for CsvSource<R> {
             match self.csv.read_byte_record(&mut self.record) {
                 Ok(true) => {}
                 Ok(false) => return Ok(Ended::Input),
-                Err(e) => return Err(Stopped::Source(RowError::Csv(e))),
+                Err(e) => return Err(Stopped::Source(e.into())),
             }
             if !take(Row::Record(&self.record)).map_err(Stopped::Taker)? {
                 return Ok(Ended::Asked);

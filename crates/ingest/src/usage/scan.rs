@@ -203,7 +203,7 @@ impl<R: Read> RowSource for Scanner<R> {
                     Next::TooLong => return Err(Stopped::Source(RowError::TooLong)),
                 }
             }
-            self.fill().map_err(|e| Stopped::Source(RowError::Io(e)))?;
+            self.fill().map_err(|e| Stopped::Source(e.into()))?;
         }
     }
 }
